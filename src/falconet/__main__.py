@@ -1,0 +1,5 @@
+import sys
+
+from falconet.cli.main import main
+
+sys.exit(main())

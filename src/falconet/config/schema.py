@@ -1,0 +1,131 @@
+"""The resolved configuration: typed settings with every default filled in.
+
+Key names are those of dio's `config.json`, so an existing dio file keeps working.
+A later section (e.g. the mean-reversion engine's settings) is added as one more field on
+`Config` with a default, plus one more entry in `sections.TOP_LEVEL_FIELDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from falconet.config.values import DecimalRange
+from falconet.core.enums import Venue
+
+# Venues a trading entry may name (core.Venue also lists data-only sources).
+TRADING_VENUES: tuple[Venue, ...] = (
+    Venue.KRAKEN,
+    Venue.HYPERLIQUID,
+    Venue.LIGHTER,
+    Venue.IBKR,
+    Venue.ALPACA,
+    Venue.PAPER,
+)
+
+
+class Strategy(StrEnum):
+    GRID = "Grid"
+    MM = "MM"
+
+
+# dio spellings: "suicide_grid" (old name), "Ladder"/"jacobs_ladder" (newer name of Grid).
+STRATEGY_NAMES: dict[str, Strategy] = {
+    "Grid": Strategy.GRID,
+    "suicide_grid": Strategy.GRID,
+    "Ladder": Strategy.GRID,
+    "jacobs_ladder": Strategy.GRID,
+    "MM": Strategy.MM,
+}
+
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+LOG_LEVEL_NAMES: dict[str, LogLevel] = {
+    **{level.value: level for level in LogLevel},
+    "warn": LogLevel.WARNING,
+}
+
+
+class DataFeed(StrEnum):
+    IEX = "iex"  # free, delayed consolidated view
+    SIP = "sip"  # paid, full consolidated tape
+
+
+# Defaults (dio's, except where noted in docs/config.md).
+DEFAULT_EXCHANGE = Venue.KRAKEN
+DEFAULT_LOGGING_LEVEL = LogLevel.INFO
+DEFAULT_CYCLE_MOD = 10_000
+DEFAULT_FNG_CHECK_THRESHOLD = Decimal("1.5")
+DEFAULT_LATENCY_WINDOW_SECONDS = 5.0
+DEFAULT_GRID_INTERVAL = DecimalRange(Decimal("1.0"), Decimal("1.0"))
+DEFAULT_SELL_MULT = Decimal("1.0")
+DEFAULT_ACCUMULATION_BUFFER = DecimalRange(Decimal("0.01"), Decimal("0.01"))
+DEFAULT_BASE_ACCUMULATION = True
+DEFAULT_SELL_LEVELS = False
+
+
+@dataclass(frozen=True)
+class TradingEntry:
+    """One instrument on one venue. Settings that do not apply to the entry's venue or
+    strategy are None (or False for switches)."""
+
+    symbol: str
+    exchange: Venue
+    qty: Decimal
+    strategy: Strategy
+    grid_interval: DecimalRange | None  # percent of price; Grid only
+    sell_mult: Decimal | None  # Grid only
+    accumulation_buffer: DecimalRange | None  # quote currency; Grid on accumulation venues
+    min_usd_balance: Decimal | None  # MM only
+    max_exposure: Decimal | None  # MM only
+    maker_fee: Decimal | None  # fraction; None = venue's live or default fee
+    taker_fee: Decimal | None
+    testnet: bool
+    hedge: bool
+    data_feed: DataFeed | None  # Alpaca only; None = adapter default
+    base_accumulation: bool  # Grid only
+    sell_levels: bool  # Grid only
+
+    @property
+    def key(self) -> tuple[str, Venue]:
+        """Identity of the entry: one runner per (symbol, venue)."""
+        return (self.symbol.upper(), self.exchange)
+
+
+@dataclass(frozen=True)
+class GcSettings:
+    """dio's OCaml GC tuning block. Accepted so dio files load unchanged;
+    it has no effect in falconet. Keys absent from the file are None."""
+
+    minor_heap_size: int | None = None
+    space_overhead: int | None = None
+    max_overhead: int | None = None
+    window_size: int | None = None
+    allocation_policy: int | None = None
+    major_heap_increment: int | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str  # the file it was read from, as given
+    logging_level: LogLevel
+    logging_sections: tuple[str, ...]  # empty: every section
+    logging_width: int | None  # None: auto (terminal width, then $COLUMNS, then 200)
+    cycle_mod: int
+    fng_check_threshold: Decimal  # percent
+    latency_window_seconds: float
+    trading: tuple[TradingEntry, ...]
+    gc: GcSettings | None = None
+
+    @property
+    def ignored_keys(self) -> tuple[str, ...]:
+        """Top-level keys that were accepted but have no effect."""
+        return ("gc",) if self.gc is not None else ()

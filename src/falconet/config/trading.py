@@ -1,0 +1,235 @@
+"""The `trading[]` entries: one instrument on one venue each.
+
+Besides each value's own type and range, an entry is checked against where a key applies
+(`SCOPES`): a key that would be silently ignored for the entry's venue or strategy is an
+error, because a setting that does nothing is a setting the trader thinks is protecting
+them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from falconet.config import schema as s
+from falconet.config.fields import Field, Parsed, read_object
+from falconet.config.problems import InvalidValueError, Location, Problems
+from falconet.config.schema import Strategy, TradingEntry
+from falconet.config.values import (
+    boolean,
+    choice,
+    decimal_range,
+    decimal_string,
+    decimal_value,
+    describe,
+    nullable,
+    text,
+)
+from falconet.core.enums import Venue
+
+T = TypeVar("T")
+_VENUE_NAMES = [venue.value for venue in s.TRADING_VENUES]
+_FEE_HINT = " (fees are fractions: 0.0016 means 0.16%)"
+
+SYMBOL = Field("symbol", text, required=True)
+EXCHANGE = Field(
+    "exchange", choice({v.value: v for v in s.TRADING_VENUES}, "exchange", _VENUE_NAMES)
+)
+QTY = Field("qty", decimal_string(gt="0"), required=True)
+STRATEGY = Field(
+    "strategy",
+    choice(s.STRATEGY_NAMES, "strategy", list(s.STRATEGY_NAMES)),
+    required=True,
+)
+GRID_INTERVAL = Field("grid_interval", decimal_range(gt="0"))
+SELL_MULT = Field("sell_mult", decimal_string(gt="0", le="1"))
+ACCUMULATION_BUFFER = Field("accumulation_buffer", decimal_range(ge="0"))
+MIN_USD_BALANCE = Field("min_usd_balance", decimal_value(ge="0"))
+MAX_EXPOSURE = Field("max_exposure", decimal_value(gt="0"))
+# Bounded so that a percentage typed as a fraction (0.16 for 0.16%) is caught;
+# negative values are maker rebates.
+MAKER_FEE = Field("maker_fee", nullable(decimal_value(ge="-0.01", le="0.01", hint=_FEE_HINT)))
+TAKER_FEE = Field("taker_fee", nullable(decimal_value(ge="-0.01", le="0.01", hint=_FEE_HINT)))
+TESTNET = Field("testnet", boolean)
+HEDGE = Field("hedge", boolean)
+DATA_FEED = Field(
+    "data_feed",
+    choice({f.value: f for f in s.DataFeed}, "data feed", [f.value for f in s.DataFeed]),
+)
+BASE_ACCUMULATION = Field("base_accumulation", boolean)
+SELL_LEVELS = Field("sell_levels", boolean)
+
+ENTRY_FIELDS: tuple[Field[Any], ...] = (
+    SYMBOL,
+    EXCHANGE,
+    QTY,
+    GRID_INTERVAL,
+    SELL_MULT,
+    ACCUMULATION_BUFFER,
+    STRATEGY,
+    MIN_USD_BALANCE,
+    MAX_EXPOSURE,
+    MAKER_FEE,
+    TAKER_FEE,
+    TESTNET,
+    HEDGE,
+    DATA_FEED,
+    BASE_ACCUMULATION,
+    SELL_LEVELS,
+)
+
+# Keys of newer dio versions that falconet does not implement.
+ENTRY_HINTS = {"asset_class": "oracle risk classes are not supported"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a key applies; None means everywhere. `why` explains a refusal per venue."""
+
+    venues: frozenset[Venue] | None = None
+    strategies: frozenset[Strategy] | None = None
+    why: Mapping[Venue, str] = field(default_factory=dict)
+
+
+# Venues whose Grid retains part of each sell once profit covers the buffer.
+ACCUMULATION_VENUES = frozenset(
+    {Venue.HYPERLIQUID, Venue.LIGHTER, Venue.IBKR, Venue.ALPACA, Venue.PAPER}
+)
+_GRID = frozenset({Strategy.GRID})
+_MM = frozenset({Strategy.MM})
+
+SCOPES: dict[str, Scope] = {
+    "grid_interval": Scope(strategies=_GRID),
+    "sell_mult": Scope(strategies=_GRID),
+    "base_accumulation": Scope(strategies=_GRID),
+    "sell_levels": Scope(strategies=_GRID),
+    "accumulation_buffer": Scope(
+        venues=ACCUMULATION_VENUES,
+        strategies=_GRID,
+        why={Venue.KRAKEN: "Kraken sells qty × sell_mult directly, without a profit buffer"},
+    ),
+    "min_usd_balance": Scope(strategies=_MM),
+    "max_exposure": Scope(strategies=_MM),
+    "testnet": Scope(
+        venues=frozenset({Venue.HYPERLIQUID, Venue.LIGHTER, Venue.IBKR, Venue.ALPACA}),
+        why={
+            Venue.KRAKEN: "Kraken has no testnet",
+            Venue.PAPER: "the paper venue is always simulated",
+        },
+    ),
+    "hedge": Scope(venues=frozenset({Venue.HYPERLIQUID})),
+    "data_feed": Scope(venues=frozenset({Venue.ALPACA})),
+}
+
+
+def applies(key: str, venue: Venue, strategy: Strategy) -> bool:
+    """Whether `key` has an effect on an entry with this venue and strategy."""
+    scope = SCOPES.get(key)
+    if scope is None:
+        return True
+    venue_ok = scope.venues is None or venue in scope.venues
+    strategy_ok = scope.strategies is None or strategy in scope.strategies
+    return venue_ok and strategy_ok
+
+
+def _scope_problem(key: str, venue: Venue | None, strategy: Strategy | None) -> str | None:
+    scope = SCOPES.get(key)
+    if scope is None:
+        return None
+    if venue is not None and scope.venues is not None and venue not in scope.venues:
+        allowed = ", ".join(v.value for v in s.TRADING_VENUES if v in scope.venues)
+        why = f" ({scope.why[venue]})" if venue in scope.why else ""
+        return f"not allowed on exchange {venue.value}{why}; allowed on: {allowed}"
+    if strategy is not None and scope.strategies is not None and strategy not in scope.strategies:
+        wanted = " or ".join(st.value for st in scope.strategies)
+        return f"only applies to strategy {wanted}, but this entry's strategy is {strategy.value}"
+    return None
+
+
+def _quietly(field: Field[T], raw: dict[str, object], at: Location) -> T | None:
+    """The field's value, or None if absent or invalid (read_object reports that)."""
+    if field.name not in raw:
+        return None
+    try:
+        return field.parse(raw[field.name], Location(at.source, at.path, Problems()))
+    except InvalidValueError:
+        return None
+
+
+def _build(p: Parsed, venue: Venue, strategy: Strategy) -> TradingEntry:
+    grid = strategy is Strategy.GRID
+    symbol = p.get(SYMBOL)
+    qty = p.get(QTY)
+    assert symbol is not None and qty is not None  # required keys, checked by read_object
+    return TradingEntry(
+        symbol=symbol,
+        exchange=venue,
+        qty=qty,
+        strategy=strategy,
+        grid_interval=p.get(GRID_INTERVAL, s.DEFAULT_GRID_INTERVAL) if grid else None,
+        sell_mult=p.get(SELL_MULT, s.DEFAULT_SELL_MULT) if grid else None,
+        accumulation_buffer=(
+            p.get(ACCUMULATION_BUFFER, s.DEFAULT_ACCUMULATION_BUFFER)
+            if applies("accumulation_buffer", venue, strategy)
+            else None
+        ),
+        min_usd_balance=p.get(MIN_USD_BALANCE),
+        max_exposure=p.get(MAX_EXPOSURE),
+        maker_fee=p.get(MAKER_FEE),
+        taker_fee=p.get(TAKER_FEE),
+        testnet=p.get(TESTNET, False),
+        hedge=p.get(HEDGE, False),
+        data_feed=p.get(DATA_FEED),
+        base_accumulation=p.get(BASE_ACCUMULATION, s.DEFAULT_BASE_ACCUMULATION) and grid,
+        sell_levels=p.get(SELL_LEVELS, s.DEFAULT_SELL_LEVELS) and grid,
+    )
+
+
+def parse_entry(raw: object, at: Location) -> TradingEntry:
+    if not isinstance(raw, dict):
+        raise InvalidValueError(f"expected a trading entry object, got {describe(raw)}")
+    # Where keys apply depends on the venue and strategy; when either is itself invalid,
+    # its own error is reported and the checks that depend on it are skipped.
+    venue = _quietly(EXCHANGE, raw, at) if "exchange" in raw else s.DEFAULT_EXCHANGE
+    strategy = _quietly(STRATEGY, raw, at)
+    out_of_scope = []
+    for key in raw:
+        reason = _scope_problem(key, venue, strategy)
+        if reason:
+            at.child(key).report(reason)
+            out_of_scope.append(key)
+    # Keys out of scope are not parsed: the fix is to remove them, whatever their value.
+    parsed = read_object(raw, at, ENTRY_FIELDS, ENTRY_HINTS, skip=out_of_scope)
+    if not parsed.ok or venue is None or strategy is None:
+        raise InvalidValueError(None)
+    return _build(parsed, venue, strategy)
+
+
+def parse_trading(raw: object, at: Location) -> tuple[TradingEntry, ...]:
+    """The `trading` list; every entry is checked even after a bad one."""
+    if not isinstance(raw, list):
+        raise InvalidValueError(f"expected a list of trading entries, got {describe(raw)}")
+    entries: list[TradingEntry] = []
+    first_at: dict[tuple[str, Venue], int] = {}
+    ok = True
+    for index, item in enumerate(raw):
+        try:
+            entry = parse_entry(item, at.child(index))
+        except InvalidValueError as exc:
+            if exc.reason is not None:
+                at.child(index).report(exc.reason)
+            ok = False
+            continue
+        earlier = first_at.setdefault(entry.key, index)
+        if earlier != index:
+            at.child(index).report(
+                f"duplicate entry for {entry.symbol} on {entry.exchange.value} "
+                f"(already defined at trading[{earlier}]); one runner per symbol and venue"
+            )
+            ok = False
+            continue
+        entries.append(entry)
+    if not ok:
+        raise InvalidValueError(None)
+    return tuple(entries)

@@ -1,0 +1,86 @@
+"""The example config in dio's README (four venues) must load unchanged.
+
+The README is read in place from the shared spec folder; the JSON block is cut out of
+its text, exactly as a user would copy it.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from falconet.config import DecimalRange, GcSettings, LogLevel, Strategy, load_config
+from falconet.core.enums import Venue
+
+SEED_README = "seeds/000_6eff227c6538a52d.txt"
+
+
+@pytest.fixture
+def seed_config_text(shared_spec: Path) -> str:
+    path = shared_spec / SEED_README
+    if not path.is_file():
+        pytest.skip(f"seed README not available: {path}")
+    text = path.read_text(encoding="utf-8")
+    start = text.index('{\n"logging_level"')
+    _, end = json.JSONDecoder().raw_decode(text, start)
+    return text[start:end]
+
+
+def test_seed_example_validates(seed_config_text: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(seed_config_text, encoding="utf-8")
+    config = load_config(path)
+
+    assert config.logging_level is LogLevel.INFO
+    assert config.cycle_mod == 10000
+    assert config.fng_check_threshold == Decimal("1.5")
+    assert config.gc == GcSettings(8388608, 80, 150, 10, 2, 100)
+    assert config.ignored_keys == ("gc",)
+
+    summary = [
+        (e.symbol, e.exchange, e.strategy, e.qty, e.grid_interval, e.accumulation_buffer, e.hedge)
+        for e in config.trading
+    ]
+    d = Decimal
+    assert summary == [
+        (
+            "BTC/USD",
+            Venue.KRAKEN,
+            Strategy.GRID,
+            d("0.0002"),
+            DecimalRange(d("0.25"), d("1.25")),
+            None,
+            False,
+        ),
+        (
+            "HYPE/USDC",
+            Venue.HYPERLIQUID,
+            Strategy.GRID,
+            d("0.35"),
+            DecimalRange(d("0.25"), d("0.5")),
+            DecimalRange(d("0.5"), d("5.0")),
+            True,
+        ),
+        (
+            "ETH/USDC",
+            Venue.LIGHTER,
+            Strategy.GRID,
+            d("0.01"),
+            DecimalRange(d("0.25"), d("0.75")),
+            DecimalRange(d("0.5"), d("5.0")),
+            False,
+        ),
+        (
+            "TQQQ",
+            Venue.IBKR,
+            Strategy.GRID,
+            d("1.0"),
+            DecimalRange(d("0.5"), d("1.0")),
+            DecimalRange(d("25.0"), d("50.0")),
+            False,
+        ),
+    ]
+    assert all(e.sell_mult == d("0.999") for e in config.trading)

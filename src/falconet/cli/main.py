@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from falconet import __version__
-from falconet.cli import config_cmd, data_cmd, demo_cmd
+from falconet.cli import backtest_cmd, config_cmd, data_cmd, demo_cmd
 from falconet.core.errors import FalconetError
 from falconet.observe.redact import redact
 
@@ -20,6 +20,7 @@ EXIT_INTERRUPTED = 130
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    backtest_cmd.register,
     config_cmd.register,
     data_cmd.register,
     demo_cmd.register,

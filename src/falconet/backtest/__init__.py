@@ -1,0 +1,1 @@
+"""Replay of recorded or simulated markets through the simulator, with results."""

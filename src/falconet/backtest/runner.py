@@ -1,0 +1,235 @@
+"""Runs strategies through the simulator: one instrument per strategy, the same callbacks
+as live trading, deterministic from the inputs alone.
+
+Between wake-ups the compiled kernel replays the market and the order traffic; Python
+runs only when the strategy asked to wake (every N ms, on a book change, on a trade), and
+delivers order events and fills only to strategies that implement those callbacks.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from falconet.backtest.context import SimContext
+from falconet.backtest.events import EventDecoder
+from falconet.core.enums import Side
+from falconet.core.events import Trade
+from falconet.data.format import EventTable
+from falconet.sim import layout as L
+from falconet.sim.asset import SimAsset
+from falconet.sim.data import SimData
+from falconet.sim.kernel.loop import WAKE_BOOK, WAKE_TRADE
+from falconet.sim.models import SimConfig
+from falconet.strategies.api import Strategy
+
+NS_PER_MS = 1_000_000
+MAX_TS = 2**63 - 1
+
+Progress = Callable[[int, int], None]  # (rows done, rows total)
+
+
+@dataclass
+class AssetResult:
+    """Everything one instrument's run produced; arrays are the kernel's logs."""
+
+    asset: SimAsset
+    strategy: Strategy
+    steps: int
+    events: np.ndarray  # EV rows, see sim/layout.py
+    event_fees: np.ndarray
+    records: np.ndarray  # REC rows
+    record_values: np.ndarray  # RECF rows
+
+    @property
+    def instrument(self) -> Any:
+        return self.asset.instrument
+
+    def final_state(self) -> dict[str, float]:
+        """Local (strategy-view) account after the last event, with equity at the mid."""
+        s, f = self.asset.S, self.asset.F
+        bid, ask = int(s[L.S_LBB]), int(s[L.S_LBA])
+        mid = float("nan")
+        if bid != L.NO_BID and ask != L.NO_ASK:
+            mid = float((bid + ask) * 0.5 * float(f[L.F_TICK]))
+        equity = f[L.F_LBAL] + f[L.F_LPOSF] * f[L.F_CONTRACT] * mid - f[L.F_LFEE]
+        return {
+            "position": float(f[L.F_LPOSF]),
+            "position_units": int(s[L.S_LPOS]),
+            "balance": float(f[L.F_LBAL]),
+            "fees": float(f[L.F_LFEE]),
+            "fees_base_value": float(f[L.F_LFEE_BASE]),
+            "funding": float(f[L.F_FUNDING]),
+            "mid": mid,
+            "equity": float(equity),
+            "volume": float(f[L.F_LVOL]),
+            "value": float(f[L.F_LVAL]),
+        }
+
+
+@dataclass
+class BacktestRun:
+    results: list[AssetResult]
+    wall_s: float
+    rows: int
+    config: SimConfig
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def run_backtest(
+    markets: Sequence[EventTable | SimData],
+    strategies: list[Strategy],
+    config: SimConfig,
+    *,
+    progress: Progress | None = None,
+) -> BacktestRun:
+    """Run `strategies[i]` on `markets[i]`, all in one timeline. Pass `SimData` to reuse
+    prepared market arrays across runs."""
+    if len(markets) != len(strategies) or not markets:
+        raise ValueError("one strategy per instrument, at least one")
+    started = time.perf_counter()
+    runners = [_Runner(m, s, config) for m, s in zip(markets, strategies, strict=True)]
+    total = sum(r.asset.data.rows for r in runners)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the run allocates little; collections would only cost time
+    try:
+        for r in runners:
+            r.start()
+        _drive(runners, progress, total)
+        for r in runners:
+            r.stop()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    wall = time.perf_counter() - started
+    return BacktestRun(
+        results=[r.result() for r in runners], wall_s=wall, rows=total, config=config
+    )
+
+
+def _drive(runners: list[_Runner], progress: Progress | None, total: int) -> None:
+    if len(runners) == 1:
+        r = runners[0]
+        chunk = max(total // 200, 1)
+        next_report = chunk
+        while not r.done:
+            r.step()
+            if progress is not None and r.rows_done >= next_report:
+                progress(r.rows_done, total)
+                next_report = r.rows_done + chunk
+    else:
+        while True:
+            live = [r for r in runners if not r.done]
+            if not live:
+                break
+            # the runner whose next wake-up comes first goes next: one shared timeline
+            min(live, key=lambda r: r.next_wake()).step()
+            if progress is not None:
+                progress(sum(r.rows_done for r in runners), total)
+    if progress is not None:
+        progress(total, total)
+
+
+class _Runner:
+    """One strategy on one simulated instrument."""
+
+    def __init__(self, market: EventTable | SimData, strategy: Strategy, config: SimConfig) -> None:
+        self.strategy = strategy
+        self.asset = SimAsset(market, config, strategy_code=int(strategy.code))
+        self.ctx = SimContext(self.asset, strategy.code)
+        wk = strategy.wakeup
+        self.step_ns = wk.every_ms * NS_PER_MS if wk.every_ms else 0
+        self.wake = (WAKE_BOOK if wk.on_book else 0) | (WAKE_TRADE if wk.on_trade else 0)
+        self.deliver_orders = strategy.wants("on_order") or strategy.wants("on_fill")
+        self.decoder = EventDecoder(self.asset, self.ctx) if self.deliver_orders else None
+        self.wants_trades = strategy.wants("on_trade")
+        # The timer grid starts at the first exchange timestamp, like the reference engine.
+        first = self.asset.data.start_ts
+        self.asset.S[L.S_NOW] = first
+        self.next_timer = first + self.step_ns if self.step_ns else MAX_TS
+        self.steps = 0
+        self.done = self.asset.data.rows == 0
+        self._trades_seen = 0
+
+    @property
+    def rows_done(self) -> int:
+        return int(self.asset.S[L.S_XROW])
+
+    def next_wake(self) -> int:
+        if self.wake:
+            data = self.asset.data
+            row = int(self.asset.S[L.S_LROW])
+            nxt = data.local_ts(row) if row < data.rows else MAX_TS
+            return min(self.next_timer, nxt)
+        return self.next_timer
+
+    def start(self) -> None:
+        self.strategy.on_start(self.ctx)
+
+    def step(self) -> None:
+        code = self.asset.advance(self.next_timer, self.wake, True)
+        if self.decoder is not None:
+            self.decoder.deliver(self.strategy)
+        if code == L.W_END:
+            self.done = True
+            return
+        if code == L.W_TIME:
+            self.next_timer += self.step_ns
+            self.steps += 1
+            self.strategy.on_timer(self.ctx)
+        elif code == L.W_BOOK:
+            self.strategy.on_book(self.ctx)
+        elif code == L.W_TRADE:
+            if self.wants_trades:
+                for trade in self._new_trades():
+                    self.strategy.on_trade(self.ctx, trade)
+            if self.asset.S[L.S_BOOK_CHANGED] and self.strategy.wakeup.on_book:
+                self.strategy.on_book(self.ctx)
+
+    def _new_trades(self) -> list[Trade]:
+        ring = self.asset.TR
+        end = int(self.asset.S[L.S_NTR])
+        start = max(self._trades_seen, end - ring.shape[0])
+        self._trades_seen = end
+        iid = self.asset.instrument.id
+        tu = self.asset.tick_units
+        out = []
+        for k in range(start, end):
+            ts, side, tick, qty = ring[k % ring.shape[0]].tolist()
+            out.append(
+                Trade(
+                    ts_exchange=ts,
+                    ts_local=ts,
+                    instrument_id=iid,
+                    price=tick * tu,
+                    size=qty,
+                    aggressor=None if side == 0 else (Side.BUY if side > 0 else Side.SELL),
+                )
+            )
+        return out
+
+    def stop(self) -> None:
+        self.strategy.on_stop(self.ctx)
+        if not self.asset.ended:
+            # requests made in on_stop, and responses still in flight, play out
+            self.asset.advance(MAX_TS - 1, 0, False)
+        if self.decoder is not None:
+            self.decoder.deliver(self.strategy)
+
+    def result(self) -> AssetResult:
+        ev, evf = self.asset.events()
+        rec, recf = self.asset.records()
+        return AssetResult(
+            asset=self.asset,
+            strategy=self.strategy,
+            steps=self.steps,
+            events=ev.copy(),
+            event_fees=evf.copy(),
+            records=rec.copy(),
+            record_values=recf.copy(),
+        )

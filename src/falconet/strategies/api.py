@@ -1,0 +1,141 @@
+"""The strategy API: what a strategy implements, and the context it acts through.
+
+One API for live, paper and backtest. Callbacks are synchronous and deterministic; time
+comes from `ctx.now_ns`, never from a clock; a strategy never awaits, sleeps or does I/O.
+Prices and sizes are the instrument's integers (see `Instrument`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from falconet.core.enums import OrderType, Side, TimeInForce
+from falconet.core.events import Fill, OrderEvent, Trade
+from falconet.core.ids import Intent, StrategyCode
+from falconet.core.instrument import Instrument
+from falconet.core.orders import OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Wakeup:
+    """When the strategy wants to run: every N ms of local time, and/or when the local
+    top of book changes, and/or when a trade prints."""
+
+    every_ms: int | None = None
+    on_book: bool = False
+    on_trade: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOrder:
+    """One of the strategy's orders, as the venue last told us."""
+
+    client_id: str
+    side: Side
+    price: int
+    quantity: int
+    filled: int
+    status: OrderStatus
+    request_pending: bool  # a cancel or amend is in flight
+    intent: Intent
+    level: int
+
+
+Quote = tuple[int, int]  # (price, size) of one desired resting order
+
+
+class Context(Protocol):
+    """What a strategy can see and do. Requests take effect after the callback returns."""
+
+    instrument: Instrument
+
+    @property
+    def now_ns(self) -> int: ...
+
+    def best_bid(self) -> int | None: ...
+
+    def best_ask(self) -> int | None: ...
+
+    def levels(self, side: Side, n: int) -> list[tuple[int, int]]: ...
+
+    def position(self) -> int:
+        """Signed position in size units, as the venue has confirmed it."""
+        ...
+
+    def open_orders(self) -> list[OpenOrder]: ...
+
+    def submit(
+        self,
+        side: Side,
+        price: int | None,
+        size: int,
+        *,
+        tif: TimeInForce = TimeInForce.POST_ONLY,
+        order_type: OrderType = OrderType.LIMIT,
+        reduce_only: bool = False,
+        intent: Intent = Intent.NONE,
+        level: int = 0,
+    ) -> str:
+        """Send a new order; returns its client id."""
+        ...
+
+    def cancel(self, client_id: str) -> None: ...
+
+    def amend(
+        self, client_id: str, *, price: int | None = None, size: int | None = None
+    ) -> None: ...
+
+    def reconcile(
+        self,
+        bids: Sequence[Quote],
+        asks: Sequence[Quote],
+        *,
+        tif: TimeInForce = TimeInForce.POST_ONLY,
+        replace: bool = False,
+    ) -> None:
+        """Make the strategy's resting orders equal these quotes.
+
+        Diff mode keeps each live (or not yet acknowledged) order that matches a quote
+        and cancels the others; `replace` cancels everything and quotes afresh. Missing
+        quotes are sent in the order bids[0], asks[0], bids[1], asks[1], ...
+        """
+        ...
+
+
+class Strategy:
+    """Base class: override what you need. `wakeup` says when `on_timer`/`on_book`/
+    `on_trade` run; `on_order` and `on_fill` run for every update of the strategy's own
+    orders (every partial fill included) before the next wake-up callback."""
+
+    name: ClassVar[str] = "strategy"
+    code: ClassVar[StrategyCode] = StrategyCode.MANUAL
+    wakeup: Wakeup = Wakeup()
+
+    def on_start(self, ctx: Context) -> None:
+        """Called once, before the first event."""
+
+    def on_timer(self, ctx: Context) -> None:
+        """Called every `wakeup.every_ms` of local time."""
+
+    def on_book(self, ctx: Context) -> None:
+        """Called when the local top of book changed (if `wakeup.on_book`)."""
+
+    def on_trade(self, ctx: Context, trade: Trade) -> None:
+        """Called for each market trade (if `wakeup.on_trade`)."""
+
+    def on_order(self, ctx: Context, event: OrderEvent) -> None:
+        """Accepted, rejected, canceled, amended, expired: one of our orders changed."""
+
+    def on_fill(self, ctx: Context, fill: Fill) -> None:
+        """One execution of one of our orders (partial or final)."""
+
+    def on_stop(self, ctx: Context) -> None:
+        """Called once, after the last event."""
+
+    @classmethod
+    def wants(cls, callback: str) -> bool:
+        """Whether a subclass overrides `callback` (so the runner can skip building
+        events nobody reads)."""
+        return getattr(cls, callback) is not getattr(Strategy, callback)

@@ -66,12 +66,16 @@ def test_valid_config_exits_0_and_shows_what_would_run(capsys: pytest.CaptureFix
     lines = out.splitlines()
     header = lines.index("would run:")
     assert lines[header + 1].split() == [
-        "#", "symbol", "exchange", "strategy", "qty", "interval", "mode",
+        "#", "symbol", "exchange", "strategy", "qty", "interval", "mode", "tradable",
     ]  # fmt: skip
     assert lines[header + 2].split() == [
-        "0", "BTC/USD", "kraken", "Grid", "0.0002", "0.25-1.25%", "live", "sell_mult", "0.999",
+        "0", "BTC/USD", "kraken", "Grid", "0.0002", "0.25-1.25%", "live", "not", "yet",
+        "sell_mult", "0.999",
     ]  # fmt: skip
-    assert lines[header + 3].split() == ["1", "ETH/USDC", "lighter", "MM", "0.01", "-", "live"]
+    assert lines[header + 3].split() == [
+        "1", "ETH/USDC", "lighter", "MM", "0.01", "-", "live", "not", "yet",
+    ]  # fmt: skip
+    assert "this version cannot trade kraken, lighter yet" in out
     assert "gc: accepted for compatibility with dio configs and ignored" in out
     assert "kraken: KRAKEN_API_KEY, KRAKEN_API_SECRET not set" in out
 

@@ -140,7 +140,7 @@ def test_ibkr_live_gateway_with_testnet_entry_is_a_warning() -> None:
     env = load_env_settings({"IBKR_TRADING_MODE": "live", "IBKR_GATEWAY_PORT": "4002"}, None)
     report = CheckReport(config, env)
     assert report.runs[0].mode == "live"
-    assert report.warnings == [
+    assert report.warnings[1:] == [
         "trading[0]: testnet is true but IBKR_TRADING_MODE=live; "
         "the gateway decides, so this entry would trade live",
         "IBKR_GATEWAY_PORT=4002 is the paper gateway's usual port but IBKR_TRADING_MODE=live "
@@ -162,11 +162,16 @@ def test_text_report_sections_and_masking() -> None:
     assert "KRAKEN_API_KEY              ***  [environment]" in text
     assert "kraken-key-AAAA" not in text
     assert (
-        "  0  BTC/USD    kraken       Grid      0.001  0.25-1.25%  live       sell_mult 0.999"
-        in text
+        "  0  BTC/USD    kraken       Grid      0.001  0.25-1.25%  live       not yet   "
+        "sell_mult 0.999" in text
     )
+    assert "  4  SOL/USD    paper        Grid      0.002  1.0%        simulated  yes" in text
     assert "notes:\n  gc: accepted for compatibility" in text
-    assert "warnings:\n  kraken: KRAKEN_API_SECRET not set" in text
+    assert (
+        "warnings:\n  this version cannot trade kraken, hyperliquid, lighter, ibkr yet: "
+        "`falconet run` refuses these entries; `falconet run --paper` paper-trades them" in text
+    )
+    assert "\n  kraken: KRAKEN_API_SECRET not set" in text
 
 
 def test_json_report_is_machine_readable() -> None:
@@ -184,5 +189,6 @@ def test_json_report_is_machine_readable() -> None:
         "interval": "0.5%",
         "mode": "paper",
         "extras": "",
+        "this_version": "not yet",
     }
     assert doc["environment"]["IBKR_GATEWAY_PORT"] == 4002

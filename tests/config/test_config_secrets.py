@@ -39,7 +39,7 @@ def test_nothing_set_gives_defaults(tmp_path: Path) -> None:
     assert env.ibkr.trading_mode is IbkrMode.PAPER
     assert env.ibkr.client_id == 0
     assert env.ibkr.account_id is None
-    assert env.data_dir == Path("data")
+    assert env.data_dir == Path("var/falconet")
     assert env.kraken.api_key is None
 
 

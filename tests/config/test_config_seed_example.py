@@ -84,3 +84,18 @@ def test_seed_example_validates(seed_config_text: str, tmp_path: Path) -> None:
         ),
     ]
     assert all(e.sell_mult == d("0.999") for e in config.trading)
+
+
+def test_check_says_which_venues_this_version_cannot_trade(
+    seed_config_text: str, tmp_path: Path
+) -> None:
+    from falconet.config import CheckReport, EnvSettings
+
+    path = tmp_path / "config.json"
+    path.write_text(seed_config_text, encoding="utf-8")
+    report = CheckReport(load_config(path), EnvSettings())
+    assert [r.this_version for r in report.runs] == ["not yet"] * 4
+    assert report.warnings[0].startswith(
+        "this version cannot trade kraken, hyperliquid, lighter, ibkr yet"
+    )
+    assert "falconet run --paper" in report.warnings[0]

@@ -158,6 +158,60 @@ def test_amend_updates_price_size_and_cancel_replace_ids() -> None:
     assert o.status is S.OPEN and o.price == 101
 
 
+def test_amend_answer_behind_a_cancel_updates_the_order_and_keeps_the_cancel_pending() -> None:
+    o = order()
+    o.apply(ev(OrderAccepted, venue_order_id="1"))
+    o.request_amend(price=101, quantity=10, ts=3)
+    o.request_cancel(ts=4)  # sent while the amend was still in flight
+    o.apply(ev(OrderAmended, price=101, quantity=10))
+    assert (o.status, o.price) == (S.PENDING_CANCEL, 101)
+    o.apply(ev(OrderCanceled))
+    assert o.status is S.CANCELED
+    p = order()
+    p.apply(ev(OrderAccepted))
+    p.request_amend(price=99, quantity=10, ts=3)
+    p.request_cancel(ts=4)
+    p.apply(ev(OrderAmendRejected, reason="would cross"))
+    assert (p.status, p.price) == (S.PENDING_CANCEL, 100)
+    p.apply(ev(OrderCancelRejected, reason="too late"))
+    assert p.status is S.OPEN
+
+
+def test_a_cancel_rejected_while_an_amend_is_out_goes_back_to_waiting_for_the_amend() -> None:
+    o = order()
+    o.apply(ev(OrderAccepted))
+    o.request_amend(price=101, quantity=10, ts=2)
+    o.request_cancel(ts=3)
+    o.apply(ev(OrderCancelRejected, reason="busy"))
+    assert o.status is S.PENDING_AMEND
+    o.apply(ev(OrderAmended, price=101, quantity=10))
+    assert (o.status, o.price) == (S.OPEN, 101)
+
+
+def test_fills_up_to_an_amend_that_raised_the_size_do_not_end_the_order() -> None:
+    o = order(qty=10)
+    o.apply(ev(OrderAccepted))
+    o.request_amend(price=100, quantity=20, ts=2)
+    o.apply(fill(10, "t1"))  # the venue had the 20 already
+    assert o.status is S.PENDING_AMEND
+    o.apply(ev(OrderAmended, price=100, quantity=20))
+    assert (o.status, o.remaining) == (S.PARTIALLY_FILLED, 10)
+    p = order(qty=10)
+    p.apply(ev(OrderAccepted))
+    p.request_amend(price=100, quantity=20, ts=2)
+    p.apply(fill(10, "t1"))
+    p.apply(ev(OrderAmendRejected, reason="no"))  # it stayed at 10: done
+    assert p.status is S.FILLED
+
+
+def test_a_cancel_answer_after_a_reject_is_a_no_op() -> None:
+    o = order()
+    o.request_cancel(ts=1)
+    o.apply(ev(OrderRejected, reason="post-only"))
+    o.apply(ev(OrderCancelRejected, reason="unknown order"))
+    assert o.status is S.REJECTED
+
+
 def test_amend_cannot_shrink_below_filled() -> None:
     o = order()
     o.apply(ev(OrderAccepted))
@@ -203,7 +257,7 @@ def test_requests_on_terminal_orders_are_refused() -> None:
         o.request_amend(price=1, quantity=20, ts=1)
 
 
-def test_terminal_states_accept_nothing_but_late_fills_and_acks() -> None:
+def test_terminal_states_accept_nothing_but_late_fills_acks_and_too_late_answers() -> None:
     for status in (S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED):
         for action in Action:
             allowed = can_apply(status, action)
@@ -211,8 +265,21 @@ def test_terminal_states_accept_nothing_but_late_fills_and_acks() -> None:
                 assert allowed == (status in (S.CANCELED, S.EXPIRED))
             elif action is Action.ACCEPT:
                 assert allowed == (status is not S.REJECTED)
+            elif action in (Action.CANCEL_REJECT, Action.AMEND_REJECT):
+                assert allowed  # "too late" answers: no-ops
             else:
                 assert not allowed, (status, action)
+
+
+def test_a_cancel_or_amend_answered_too_late_leaves_the_filled_order_filled() -> None:
+    o = order()
+    o.apply(ev(OrderAccepted))
+    o.request_amend(price=101, quantity=10, ts=2)
+    o.apply(fill(10, "t1"))  # filled while the amend was on its way
+    assert o.status is S.FILLED
+    o.apply(ev(OrderAmendRejected, reason="order not found"))
+    o.apply(ev(OrderCancelRejected, reason="too late to cancel"))
+    assert (o.status, o.price) == (S.FILLED, 100)
 
 
 def test_order_validation() -> None:

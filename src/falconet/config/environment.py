@@ -183,7 +183,7 @@ def load_env_settings(
         alpaca=AlpacaEnv(r.secret("ALPACA_API_KEY"), r.secret("ALPACA_API_SECRET")),
         cmc_api_key=r.secret("CMC_API_KEY"),
         discord_webhook_url=webhook,
-        data_dir=Path(r.text("FALCONET_DATA_DIR") or "data"),
+        data_dir=Path(r.text("FALCONET_DATA_DIR") or "var/falconet"),
         origins=origins,
         unrecognised=tuple(sorted(n for n in candidates if n not in KNOWN_NAMES)),
     )

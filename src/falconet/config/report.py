@@ -21,6 +21,7 @@ from falconet.config.trading import ENTRY_FIELDS, applies
 from falconet.config.values import DecimalRange
 from falconet.core.enums import Venue
 from falconet.observe.redact import MASK, redact
+from falconet.venues import TRADABLE_VENUES
 
 GC_NOTE = "gc: accepted for compatibility with dio configs and ignored (no effect in falconet)"
 
@@ -127,6 +128,7 @@ class RunLine:
     interval: str  # percent, "lo-hi"; "-" when the strategy has none
     mode: str
     extras: str
+    this_version: str  # "yes", or "not yet": no adapter for the venue in this version
 
     @classmethod
     def of(cls, index: int, entry: TradingEntry, env: EnvSettings) -> RunLine:
@@ -148,11 +150,25 @@ class RunLine:
             interval,
             entry_mode(entry, env),
             ", ".join(extras),
+            "yes" if entry.exchange in TRADABLE_VENUES else "not yet",
         )
 
 
+def untradable_warning(config: Config) -> list[str]:
+    venues = dict.fromkeys(
+        e.exchange.value for e in config.trading if e.exchange not in TRADABLE_VENUES
+    )
+    if not venues:
+        return []
+    return [
+        f"this version cannot trade {', '.join(venues)} yet: `falconet run` refuses these "
+        "entries; `falconet run --paper` paper-trades them on the simulated venue"
+    ]
+
+
 def config_warnings(config: Config, env: EnvSettings) -> list[str]:
-    warnings = [gap.describe(config) for gap in missing_credentials(config, env)]
+    warnings = untradable_warning(config)
+    warnings += [gap.describe(config) for gap in missing_credentials(config, env)]
     if not config.trading:
         warnings.append("trading is empty: nothing would run")
     ibkr = [i for i, e in enumerate(config.trading) if e.exchange is Venue.IBKR]
@@ -230,11 +246,14 @@ class CheckReport:
 
 
 def _table(runs: list[RunLine]) -> list[str]:
-    header = ("#", "symbol", "exchange", "strategy", "qty", "interval", "mode", "")
+    header = ("#", "symbol", "exchange", "strategy", "qty", "interval", "mode", "tradable", "")
     rows = [
-        (str(r.index), r.symbol, r.exchange, r.strategy, r.qty, r.interval, r.mode, r.extras)
+        (
+            str(r.index), r.symbol, r.exchange, r.strategy, r.qty, r.interval, r.mode,
+            r.this_version, r.extras,
+        )
         for r in runs
-    ]
+    ]  # fmt: skip
     widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
     return [
         "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

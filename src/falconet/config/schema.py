@@ -7,10 +7,11 @@ A later section (e.g. the mean-reversion engine's settings) is added as one more
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from falconet.config.runtime import OrderSettings, PaperSettings
 from falconet.config.values import DecimalRange
 from falconet.core.enums import Venue
 
@@ -124,6 +125,8 @@ class Config:
     latency_window_seconds: float
     trading: tuple[TradingEntry, ...]
     gc: GcSettings | None = None
+    paper: PaperSettings = field(default_factory=PaperSettings)
+    orders: OrderSettings = field(default_factory=OrderSettings)
 
     @property
     def ignored_keys(self) -> tuple[str, ...]:

@@ -66,7 +66,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("LIGHTER_PROXY_URL", secret=False),
     EnvVar("CMC_API_KEY", secret=True),
     EnvVar("DISCORD_WEBHOOK_URL", secret=True),  # the URL embeds the webhook's token
-    EnvVar("FALCONET_DATA_DIR", secret=False, default="data"),
+    EnvVar("FALCONET_DATA_DIR", secret=False, default="var/falconet"),
 )
 KNOWN_NAMES = frozenset(var.name for var in ENV_VARS)
 
@@ -125,7 +125,7 @@ class EnvSettings:
     alpaca: AlpacaEnv = field(default_factory=AlpacaEnv)
     cmc_api_key: Secret | None = None
     discord_webhook_url: Secret | None = None
-    data_dir: Path = Path("data")
+    data_dir: Path = Path("var/falconet")
     # Where each variable that is set came from: "environment" or the .env path.
     origins: Mapping[str, str] = field(default_factory=dict)
     # Set variables with a venue prefix that falconet does not read (likely typos).

@@ -13,6 +13,7 @@ from typing import Any
 from falconet.config import schema as s
 from falconet.config.fields import Field, Parsed, read_object
 from falconet.config.problems import InvalidValueError, Location, Problems
+from falconet.config.runtime import OrderSettings, PaperSettings, parse_orders, parse_paper
 from falconet.config.schema import Config, GcSettings
 from falconet.config.trading import parse_trading
 from falconet.config.values import (
@@ -68,6 +69,8 @@ LATENCY_WINDOW_SECONDS = Field("latency_window_seconds", decimal_value(gt="0"))
 ENGINE = Field("engine", _empty_block)
 GC = Field("gc", _gc_block)
 TRADING = Field("trading", parse_trading, required=True)
+PAPER = Field("paper", parse_paper)
+ORDERS = Field("orders", parse_orders)
 
 TOP_LEVEL_FIELDS: tuple[Field[Any], ...] = (
     LOGGING_LEVEL,
@@ -79,6 +82,8 @@ TOP_LEVEL_FIELDS: tuple[Field[Any], ...] = (
     ENGINE,
     GC,
     TRADING,
+    PAPER,
+    ORDERS,
 )
 
 # Keys of newer dio versions that falconet does not implement.
@@ -103,6 +108,8 @@ def _build(p: Parsed, source: str) -> Config:
         ),
         trading=p.get(TRADING, ()),
         gc=p.get(GC),
+        paper=p.get(PAPER, PaperSettings()),
+        orders=p.get(ORDERS, OrderSettings()),
     )
 
 

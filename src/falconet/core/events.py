@@ -120,6 +120,13 @@ class OrderAmendRejected(OrderEvent, frozen=True, kw_only=True, gc=False):
     reason: str
 
 
+class OrderAmendSkipped(OrderEvent, frozen=True, kw_only=True, gc=False):
+    """An amend that would change nothing at the venue's precision was not sent."""
+
+    price: int | None
+    quantity: int
+
+
 class OrderExpired(OrderEvent, frozen=True, kw_only=True, gc=False):
     pass
 

@@ -29,6 +29,7 @@ from falconet.core.events import (
     OrderAccepted,
     OrderAmended,
     OrderAmendRejected,
+    OrderAmendSkipped,
     OrderCanceled,
     OrderCancelRejected,
     OrderEvent,
@@ -80,6 +81,7 @@ class Action(StrEnum):
 S = OrderStatus
 _LIVE = (S.OPEN, S.PARTIALLY_FILLED)
 _PENDING = (S.PENDING_CANCEL, S.PENDING_AMEND)
+_LATE_ANSWERS = (Action.CANCEL_REJECT, Action.AMEND_REJECT)
 
 # (state, action) -> allowed. Where the next state depends on the order (fills, rollbacks)
 # the transition method computes it.
@@ -95,8 +97,12 @@ _ALLOWED: frozenset[tuple[OrderStatus, Action]] = frozenset(
     + [(s, Action.CANCEL) for s in (S.PENDING_NEW, *_LIVE, *_PENDING)]
     + [(S.PENDING_CANCEL, Action.CANCEL_REJECT)]
     + [(s, Action.REQUEST_AMEND) for s in _LIVE]
-    + [(S.PENDING_AMEND, Action.AMEND), (S.PENDING_AMEND, Action.AMEND_REJECT)]
+    # an amend's answer can arrive after a cancel was sent behind it
+    + [(s, a) for s in _PENDING for a in (Action.AMEND, Action.AMEND_REJECT)]
     + [(s, Action.EXPIRE) for s in (S.PENDING_NEW, *_LIVE, *_PENDING)]
+    # "too late": the answer to a cancel or amend that crossed the order's last fill or
+    # its cancel; the order stays as it ended
+    + [(s, a) for s in _TERMINAL for a in _LATE_ANSWERS]
 )
 
 
@@ -217,7 +223,10 @@ class Order:
             self.status = S.CANCELED
         elif isinstance(event, OrderCancelRejected):
             self._check(Action.CANCEL_REJECT)
-            self._leave_pending()
+            if self.status is S.PENDING_CANCEL and self._amend_target is not None:
+                self.status = S.PENDING_AMEND  # the amend sent before it is still out
+            elif not self.status.is_terminal:
+                self._leave_pending()
         elif isinstance(event, OrderAmended):
             self._check(Action.AMEND)
             self.price = event.price if event.price is not None else self.price
@@ -225,11 +234,21 @@ class Order:
             if event.new_client_id:
                 self.client_id = event.new_client_id
             self._amend_target = None
-            self._leave_pending()
+            if self.status is S.PENDING_AMEND:
+                self._leave_pending()
+            elif self.filled >= self.quantity:
+                self.status = S.FILLED
         elif isinstance(event, OrderAmendRejected):
             self._check(Action.AMEND_REJECT)
             self._amend_target = None
-            self._leave_pending()
+            if self.status is S.PENDING_AMEND:
+                self._leave_pending()
+        elif isinstance(event, OrderAmendSkipped):
+            if self.status.is_terminal:
+                raise InvalidTransitionError(
+                    f"order {self.client_id}: amend skipped in state {self.status.value}"
+                )
+            return True  # nothing was sent: the order is as it was
         elif isinstance(event, OrderExpired):
             self._check(Action.EXPIRE)
             self.status = S.EXPIRED
@@ -260,9 +279,11 @@ class Order:
             )
         if fill.size <= 0:
             raise InvalidTransitionError(f"order {self.client_id}: fill size must be > 0")
-        if self.filled + fill.size > self.quantity:
+        # an amend in flight may have raised the size at the venue already
+        ceiling = max(self.quantity, self._amend_target[1]) if self._amend_target else self.quantity
+        if self.filled + fill.size > ceiling:
             raise InvalidTransitionError(
-                f"order {self.client_id}: overfill, {self.filled} + {fill.size} > {self.quantity}"
+                f"order {self.client_id}: overfill, {self.filled} + {fill.size} > {ceiling}"
             )
         if fill.trade_id:
             self.trade_ids.add(fill.trade_id)
@@ -274,9 +295,10 @@ class Order:
         if fill.venue_order_id:
             self.venue_order_id = fill.venue_order_id
         self.ts_updated = fill.ts_local
-        if self.filled >= self.quantity:
+        if self.filled >= ceiling:
             self.status = S.FILLED
             self._before_pending = None
+            self._amend_target = None
         elif self.status in (S.PENDING_NEW, S.OPEN):
             self.status = S.PARTIALLY_FILLED
         # A pending request keeps its state (rollback recomputes from `filled`);

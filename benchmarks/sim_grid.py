@@ -34,7 +34,7 @@ t1 = time.perf_counter()
 table = read_events({path!r})
 t2 = time.perf_counter()
 cfg = SimConfig(latency=LatencyModel.constant(10, 10), fees=FeeModel(-0.00005, 0.0005))
-run = run_backtest([table], [make_strategy("hbt-grid")], cfg)
+run = run_backtest([table], [make_strategy("hbt-grid", (), table.instrument)], cfg)
 t3 = time.perf_counter()
 # VmHWM, not ru_maxrss: the latter keeps the parent's size across fork + exec
 rss = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM")) / 1024
@@ -85,7 +85,7 @@ def main() -> None:
     result = []
 
     def grid() -> None:
-        result[:] = [run_backtest([data], [make_strategy("hbt-grid")], cfg)]
+        result[:] = [run_backtest([data], [make_strategy("hbt-grid", (), data.instrument)], cfg)]
 
     report("grid contract (hbt-grid)", rows, timed(args.repeat, grid))
     r = result[-1].results[0]

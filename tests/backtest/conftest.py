@@ -16,4 +16,4 @@ from falconet.strategies import make_strategy
 def grid_run(shared_data: Path) -> BacktestRun:
     table = read_events(shared_data / "synthetic" / "synth_l2.parquet")
     cfg = SimConfig(latency=LatencyModel.constant(10, 10), fees=FeeModel(-0.00005, 0.0005))
-    return run_backtest([table], [make_strategy("hbt-grid")], cfg)
+    return run_backtest([table], [make_strategy("hbt-grid", (), table.instrument)], cfg)

@@ -106,7 +106,10 @@ def test_same_inputs_give_identical_event_logs() -> None:
     rows.sort(key=lambda r: r[0])
     outs = []
     for _ in range(2):
-        run = run_backtest([market(rows)], [make_strategy("hbt-grid", ["levels=3"])], config())
+        table = market(rows)
+        run = run_backtest(
+            [table], [make_strategy("hbt-grid", ["levels=3"], table.instrument)], config()
+        )
         r = run.results[0]
         outs.append((r.events.tobytes(), r.event_fees.tobytes(), r.records.tobytes()))
     assert outs[0] == outs[1]

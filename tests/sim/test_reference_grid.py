@@ -38,7 +38,9 @@ def test_grid_matches_the_reference_engine(synth: SimData, queue: str, mode: str
         latency=LatencyModel.constant(10, 10),
         fees=FeeModel(-0.00005, 0.0005),
     )
-    run = run_backtest([synth], [make_strategy("hbt-grid", [f"mode={mode}"])], cfg)
+    run = run_backtest(
+        [synth], [make_strategy("hbt-grid", [f"mode={mode}"], synth.instrument)], cfg
+    )
     r = run.results[0]
     c = r.asset.counters()
     f = r.final_state()
@@ -48,7 +50,7 @@ def test_grid_matches_the_reference_engine(synth: SimData, queue: str, mode: str
 
 def test_reference_details_of_the_risk_averse_run(synth: SimData) -> None:
     cfg = SimConfig(latency=LatencyModel.constant(10, 10), fees=FeeModel(-0.00005, 0.0005))
-    r = run_backtest([synth], [make_strategy("hbt-grid")], cfg).results[0]
+    r = run_backtest([synth], [make_strategy("hbt-grid", (), synth.instrument)], cfg).results[0]
     f = r.final_state()
     assert round(f["balance"], 2) == 1495.44
     assert round(-f["fees"], 6) == 226.097216  # every fill a maker fill: all rebate
@@ -97,7 +99,7 @@ def test_grid_runs_on_a_converted_binance_capture(shared_data: Path, tmp_path: P
     table = read_events(path)
     assert table.instrument.price_str(table.instrument.price_rule.tick) == "0.1"  # type: ignore[attr-defined]
     cfg = SimConfig(latency=LatencyModel.constant(10, 10), fees=FeeModel(-0.00005, 0.0005))
-    r = run_backtest([table], [make_strategy("hbt-grid")], cfg).results[0]
+    r = run_backtest([table], [make_strategy("hbt-grid", (), table.instrument)], cfg).results[0]
     c, f = r.asset.counters(), r.final_state()
     # the reference engine, on its own conversion of this file: 3,448 steps, 3,389 submits,
     # 1,704 cancels, 1,497 fills (its book skips the REST snapshot, so figures differ a bit)

@@ -7,6 +7,7 @@ command buffer and take effect when the runner next advances the simulation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from falconet.core.enums import OrderType, Side, TimeInForce
 from falconet.core.errors import FalconetError
@@ -15,7 +16,7 @@ from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
 from falconet.sim import layout as L
 from falconet.sim.asset import SimAsset
-from falconet.strategies.api import OpenOrder, Quote
+from falconet.strategies.api import Balances, Fees, OpenOrder, Quote
 
 TIF = {
     TimeInForce.GTC: L.TIF_GTC,
@@ -33,6 +34,10 @@ STATUS = {
     L.ST_EXPIRED: OrderStatus.EXPIRED,
     L.ST_REJECTED: OrderStatus.REJECTED,
 }
+
+
+def _dec(x: float) -> Decimal:
+    return Decimal(repr(round(x, 12)))
 
 
 class OrderRequestError(FalconetError):
@@ -64,6 +69,34 @@ class SimContext:
     def levels(self, side: Side, n: int) -> list[tuple[int, int]]:
         return self.asset.levels(side, n)
 
+    def balances(self) -> Balances:
+        """The simulated account: starting balances plus what the fills changed, minus
+        what open orders lock (buys their value, sells their size)."""
+        f = self.asset.F
+        cfg = self.asset.config
+        quote = (cfg.initial_balance or 0.0) + float(f[L.F_LBAL] - f[L.F_LFEE] - f[L.F_FUNDING])
+        base = cfg.initial_base + float(f[L.F_LPOSF])
+        unit = float(f[L.F_UNIT])
+        locked_quote = locked_base = 0.0
+        for o in self.asset.open_orders():
+            if o.side is Side.BUY:
+                locked_quote += self.instrument.price_float(o.price) * o.leaves * unit
+            else:
+                locked_base += o.leaves * unit
+        return Balances(
+            base_total=_dec(base),
+            base_free=_dec(base - locked_base),
+            quote_total=_dec(quote),
+            quote_free=_dec(quote - locked_quote),
+        )
+
+    def fees(self) -> Fees:
+        fees = self.asset.config.fees
+        return Fees(maker=_dec(fees.maker), taker=_dec(fees.taker))
+
+    def state_changed(self) -> None:
+        """Nothing to save in a backtest: the run is its own record."""
+
     def position(self) -> int:
         return int(self._S[L.S_LPOS])
 
@@ -83,6 +116,8 @@ class SimContext:
                 request_pending=o.pending in (L.R_CANCEL, L.R_AMEND),
                 intent=Intent(o.intent),
                 level=o.level,
+                strategy=self.strategy_code,
+                venue_order_id=str(o.order_id),
             )
             for o in self.asset.open_orders()
         ]

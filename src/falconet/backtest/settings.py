@@ -82,9 +82,12 @@ def sim_config(
     balance: float | None,
     leverage: float,
     funding: np.ndarray | None,
+    base: float = 0.0,
 ) -> SimConfig:
     if leverage <= 0:
         raise SimConfigError("--leverage must be > 0")
+    if base < 0:
+        raise SimConfigError("--base must be >= 0")
     return SimConfig(
         queue=parse_queue(queue),
         latency=latency,
@@ -92,6 +95,7 @@ def sim_config(
         venue=venue_profile(venue),
         partial_fills=partial_fills,
         initial_balance=balance,
+        initial_base=base,
         leverage=leverage,
         funding=funding,
     )

@@ -73,6 +73,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--partial-fills", action="store_true", help="queue fills limited by trade size"
     )
     sim.add_argument("--balance", type=float, help="starting quote balance: enables margin checks")
+    sim.add_argument(
+        "--base", type=float, default=0.0, help="starting base asset (spot strategies that sell)"
+    )
     sim.add_argument("--leverage", type=float, default=1.0, help="with --balance (default 1)")
     sim.add_argument("--funding", type=Path, help="CSV ts_ns,rate of perp funding payments")
     out = p.add_argument_group("output")
@@ -119,9 +122,10 @@ def run(args: argparse.Namespace) -> int:
         balance=args.balance,
         leverage=args.leverage,
         funding=funding_table(args.funding),
+        base=args.base,
     )
     markets = _markets(args)
-    strategies = [make_strategy(args.strategy, args.param) for _ in markets]
+    strategies = [make_strategy(args.strategy, args.param, m.instrument) for m in markets]
     show = not args.no_progress and sys.stderr.isatty()
     if show:
         with Progress(

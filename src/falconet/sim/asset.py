@@ -108,6 +108,7 @@ class SimAsset:
         F[L.F_TAKER] = config.fees.taker
         F[L.F_LEVERAGE] = config.leverage
         F[L.F_INIT_BAL] = config.initial_balance or 0.0
+        F[L.F_INIT_BASE] = config.initial_base
         F[L.F_CONTRACT] = config.contract_size
         self.LATC, self.LATT = config.latency.arrays()
         self.FUND: I64 = (
@@ -294,6 +295,20 @@ class SimAsset:
             )
         out.sort(key=lambda o: o.order_id)
         return out
+
+    def request_ok(self, order_id: int) -> bool:
+        """Whether a cancel or amend of this order would be taken now: the local view
+        knows it as live and no request of it is in flight (else the kernel drops it)."""
+        O, IX = self.O, self.IX
+        for k in range(int(self.S[L.S_NACT])):
+            slot = int(IX[0, k])
+            if O[slot, L.O_ID] == order_id:
+                return bool(
+                    O[slot, L.O_LALIVE] == 1
+                    and O[slot, L.O_LSTATUS] in (L.ST_NEW, L.ST_PARTIAL)
+                    and O[slot, L.O_LREQ] == L.R_NONE
+                )
+        return False
 
     # --- requests (take effect at the next advance) ------------------------------------
 

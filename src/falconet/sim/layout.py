@@ -102,7 +102,8 @@ F_LFEE_BASE = 16  # fees paid in base currency
 F_CONTRACT = 17  # contract size (linear)
 F_FUNDING = 18  # cumulative funding paid (+) / received (-)
 F_XFUNDING = 19
-F_SIZE = 20
+F_INIT_BASE = 20  # base asset held at the start (spot)
+F_SIZE = 21
 
 # --- orders O (int64 [cap, O_NF]) -----------------------------------------------------------
 O_ID = 0  # 0: free slot

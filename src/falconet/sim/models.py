@@ -257,6 +257,7 @@ class SimConfig:
     partial_fills: bool = False
     # None: no balance or margin checks (the reference backtester's behaviour)
     initial_balance: float | None = None
+    initial_base: float = 0.0  # base asset held at the start (spot strategies that sell first)
     leverage: float = 1.0
     contract_size: float = 1.0
     funding: npt.NDArray[np.int64] | None = None  # [n, 2]: ts ns, rate x 1e12

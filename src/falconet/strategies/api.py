@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol
 
 from falconet.core.enums import OrderType, Side, TimeInForce
-from falconet.core.events import Fill, OrderEvent, Trade
+from falconet.core.events import BalanceUpdate, Fill, OrderEvent, Trade
 from falconet.core.ids import Intent, StrategyCode
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
@@ -30,7 +31,8 @@ class Wakeup:
 
 @dataclass(frozen=True, slots=True)
 class OpenOrder:
-    """One of the strategy's orders, as the venue last told us."""
+    """A live order on the strategy's instrument, as the venue last told us. `strategy`
+    is who placed it (decoded from its client id); None for orders not placed by falconet."""
 
     client_id: str
     side: Side
@@ -41,6 +43,27 @@ class OpenOrder:
     request_pending: bool  # a cancel or amend is in flight
     intent: Intent
     level: int
+    strategy: StrategyCode | None = None
+    venue_order_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """The account's holdings of the instrument's base and quote assets. None = unknown
+    (never reported, or stale): strategies must not trade on a guess."""
+
+    base_total: Decimal | None
+    base_free: Decimal | None
+    quote_total: Decimal | None
+    quote_free: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fees:
+    """Fee rates as fractions of traded value (negative = rebate)."""
+
+    maker: Decimal
+    taker: Decimal
 
 
 Quote = tuple[int, int]  # (price, size) of one desired resting order
@@ -65,6 +88,15 @@ class Context(Protocol):
         ...
 
     def open_orders(self) -> list[OpenOrder]: ...
+
+    def balances(self) -> Balances: ...
+
+    def fees(self) -> Fees: ...
+
+    def state_changed(self) -> None:
+        """The strategy's persistent state (`Strategy.snapshot_state`) changed: it is saved
+        soon, off the hot path."""
+        ...
 
     def submit(
         self,
@@ -130,6 +162,22 @@ class Strategy:
 
     def on_fill(self, ctx: Context, fill: Fill) -> None:
         """One execution of one of our orders (partial or final)."""
+
+    def on_balance(self, ctx: Context, update: BalanceUpdate) -> None:
+        """The venue reported a new balance of the base or quote asset."""
+
+    def snapshot_state(self) -> dict[str, Any] | None:
+        """State that must survive a restart (JSON-serialisable), or None."""
+        return None
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Called before `on_start` with what `snapshot_state` last returned."""
+
+    def replay_from(self) -> int | None:
+        """Exchange time (ns) from which fills the strategy may have missed while it was
+        down are replayed to it after `on_start`; None: no replay. Replayed fills can
+        include ones it already counted: it must recognise those itself."""
+        return None
 
     def on_stop(self, ctx: Context) -> None:
         """Called once, after the last event."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from falconet.core.errors import FalconetError
@@ -49,3 +50,32 @@ def _convert(name: str, text: str, default: Any) -> Any:
         kind = type(default).__name__
         raise ParamError(f"--param {name}={text}: expected {kind}") from None
     return text
+
+
+def text_params(pairs: Sequence[str], allowed: Sequence[str], strategy: str) -> dict[str, str]:
+    """`["qty=0.01"]` -> `{"qty": "0.01"}` for strategies that parse values themselves."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep:
+            raise ParamError(f"--param {pair!r}: expected NAME=VALUE")
+        if name not in allowed:
+            raise ParamError(
+                f"--param {name}: unknown for {strategy} (known: {', '.join(allowed)})"
+            )
+        out[name] = text.strip()
+    return out
+
+
+def decimal_param(params: dict[str, str], name: str, default: str | None = None) -> Decimal:
+    text = params.get(name, default)
+    if text is None:
+        raise ParamError(f"--param {name}=VALUE is required")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ParamError(f"--param {name}={text}: expected a decimal number") from None
+    if not value.is_finite():
+        raise ParamError(f"--param {name}={text}: expected a finite number")
+    return value

@@ -1,21 +1,36 @@
-"""Built-in strategies by name."""
+"""Built-in strategies by name, for the backtester (`--strategy NAME --param K=V`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from falconet.core.instrument import Instrument
 from falconet.strategies.api import Strategy
+from falconet.strategies.grid.factory import grid_from_params
 from falconet.strategies.hbt_grid import HbtGrid
+from falconet.strategies.mm.factory import mm_from_params
 from falconet.strategies.params import ParamError, parse_params
 
-STRATEGIES: dict[str, type[Strategy]] = {HbtGrid.name: HbtGrid}
+# params, the instrument it will trade -> a fresh strategy
+Builder = Callable[[Sequence[str], Instrument], Strategy]
 
 
-def make_strategy(name: str, params: Sequence[str] = ()) -> Strategy:
+def _hbt_grid(params: Sequence[str], instrument: Instrument) -> Strategy:
+    return HbtGrid(**parse_params(HbtGrid, params))
+
+
+STRATEGIES: dict[str, Builder] = {
+    HbtGrid.name: _hbt_grid,
+    "grid": grid_from_params,
+    "mm": mm_from_params,
+}
+
+
+def make_strategy(name: str, params: Sequence[str], instrument: Instrument) -> Strategy:
     try:
-        cls = STRATEGIES[name]
+        build = STRATEGIES[name]
     except KeyError:
         raise ParamError(
             f"unknown strategy {name!r}: expected one of {', '.join(sorted(STRATEGIES))}"
         ) from None
-    return cls(**parse_params(cls, params))
+    return build(params, instrument)

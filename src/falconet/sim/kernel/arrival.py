@@ -20,6 +20,7 @@ from falconet.sim.layout import (
     E_EXPIRED,
     E_REJECTED,
     F_INIT_BAL,
+    F_INIT_BASE,
     F_LEVERAGE,
     F_TAKER,
     F_TICK,
@@ -104,11 +105,11 @@ def _balance_ok(S: np.ndarray, F: np.ndarray, O: np.ndarray, IX: np.ndarray, slo
     if S[S_IS_SPOT] == 1:
         if side > 0:
             return cash - open_buy >= price * qty * (1.0 + max(F[F_TAKER], 0.0))
-        return F[F_XPOSF] - open_sell >= qty - 1e-12
+        return F[F_INIT_BASE] + F[F_XPOSF] - open_sell >= qty - 1e-12
     mid = price
     if S[S_XBB] != NO_BID and S[S_XBA] != NO_ASK:
         mid = (S[S_XBB] + S[S_XBA]) * 0.5 * F[F_TICK]
-    equity = cash + F[F_XPOSF] * mid
+    equity = cash + (F[F_INIT_BASE] + F[F_XPOSF]) * mid
     lev = F[F_LEVERAGE]
     pos_after = abs(F[F_XPOSF] + side * qty)
     committed = abs(F[F_XPOSF]) * mid + open_buy + open_sell * mid

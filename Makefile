@@ -23,8 +23,8 @@ demo: $(VENV)/.runtime
 	$(BIN)/falconet demo $(ARGS)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy

@@ -29,9 +29,15 @@ def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
 def test_help_lists_the_subcommands_and_each_has_help() -> None:
     top = run("--help")
     assert top.returncode == 0
-    for command in ("demo", "config"):
+    for command in ("demo", "run", "replay", "config", "journal", "backtest", "data"):
         assert command in top.stdout
-    for args in (["demo", "--help"], ["config", "--help"], ["config", "check", "--help"]):
+    for args in (
+        ["demo", "--help"],
+        ["run", "--help"],
+        ["replay", "--help"],
+        ["config", "--help"],
+        ["config", "check", "--help"],
+    ):
         r = run(*args)
         assert r.returncode == 0, r.stderr
         assert "usage: falconet" in r.stdout
@@ -54,8 +60,8 @@ def test_error_is_one_line_without_traceback(tmp_path: Path) -> None:
 def test_debug_and_env_variable_show_the_traceback(tmp_path: Path) -> None:
     missing = str(tmp_path / "missing.gz")
     for r in (
-        run("--debug", "demo", "--capture", missing),
-        run("demo", "--capture", missing, env={"FALCONET_BACKTRACE": "1"}),
+        run("--debug", "replay", "--capture", missing),
+        run("replay", "--capture", missing, env={"FALCONET_BACKTRACE": "1"}),
     ):
         assert r.returncode == 1
         assert "Traceback (most recent call last)" in r.stderr
@@ -92,10 +98,10 @@ def test_broken_pipe_is_not_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("shared_data")
-def test_demo_headless_replays_the_capture_and_prints_a_json_summary() -> None:
+def test_replay_headless_replays_the_capture_and_prints_a_json_summary() -> None:
     import json
 
-    r = run("demo", "--headless", "--speed", "100000")
+    r = run("replay", "--headless", "--speed", "100000")
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout.strip().splitlines()[-1])
     assert summary["gaps"] == 0
@@ -105,7 +111,7 @@ def test_demo_headless_replays_the_capture_and_prints_a_json_summary() -> None:
     assert float(summary["best_bid"]) < float(summary["best_ask"])
 
 
-def test_demo_without_data_says_where_it_looked(tmp_path: Path) -> None:
-    r = run("demo", "--headless", env={"FALCONET_SHARED": str(tmp_path)})
+def test_replay_without_data_says_where_it_looked(tmp_path: Path) -> None:
+    r = run("replay", "--headless", env={"FALCONET_SHARED": str(tmp_path)})
     assert r.returncode == 1
     assert "market capture not found" in r.stderr and str(tmp_path) in r.stderr

@@ -9,7 +9,15 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from falconet import __version__
-from falconet.cli import backtest_cmd, config_cmd, data_cmd, demo_cmd
+from falconet.cli import (
+    backtest_cmd,
+    config_cmd,
+    data_cmd,
+    demo_cmd,
+    journal_cmd,
+    replay_cmd,
+    run_cmd,
+)
 from falconet.core.errors import FalconetError
 from falconet.observe.redact import redact
 
@@ -24,6 +32,9 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     config_cmd.register,
     data_cmd.register,
     demo_cmd.register,
+    journal_cmd.register,
+    replay_cmd.register,
+    run_cmd.register,
 ]
 
 

@@ -1,0 +1,1 @@
+"""`falconet demo`: the engine paper-trading an embedded simulated market."""

@@ -1,0 +1,1 @@
+"""The live runtime: per-asset runners, supervisor, OMS, connection health, shutdown."""

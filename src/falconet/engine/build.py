@@ -1,0 +1,88 @@
+"""From a config to what the engine runs: which venue client serves each entry, and a
+factory for each entry's strategy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from falconet.config.schema import Config, TradingEntry
+from falconet.config.schema import Strategy as ConfigStrategy
+from falconet.core.enums import Venue
+from falconet.core.errors import ConfigError
+from falconet.core.ids import StrategyCode
+from falconet.core.instrument import Instrument
+from falconet.engine.venue import VenueClient
+from falconet.strategies.api import Strategy
+from falconet.strategies.fear_greed import FearGreedSource
+from falconet.strategies.grid.factory import grid_from_entry
+from falconet.strategies.grid.reservations import QuoteReservations
+from falconet.strategies.mm.factory import mm_from_entry
+from falconet.venues import TRADABLE_VENUES
+from falconet.venues.paper import PaperVenue
+
+STRATEGY_CODES = {ConfigStrategy.GRID: StrategyCode.GRID, ConfigStrategy.MM: StrategyCode.MM}
+
+
+@dataclass(frozen=True)
+class EntryPlan:
+    entry: TradingEntry
+    venue: Venue  # where its orders go (PAPER when routed to paper trading)
+    key: str  # state key: "Grid:BTC/USD:paper"
+
+    @property
+    def code(self) -> StrategyCode:
+        return STRATEGY_CODES[self.entry.strategy]
+
+
+def plan(config: Config, *, paper: bool) -> list[EntryPlan]:
+    """Where each entry trades. Raises ConfigError for an entry this version cannot trade."""
+    out: list[EntryPlan] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(config.trading):
+        venue = Venue.PAPER if paper else entry.exchange
+        where = f"{config.source}: trading[{i}] ({entry.symbol} on {entry.exchange.value})"
+        if venue not in TRADABLE_VENUES:
+            raise ConfigError(
+                f"{where}: this version cannot trade {entry.exchange.value} yet; "
+                "run with --paper to paper-trade it"
+            )
+        if entry.strategy not in STRATEGY_CODES:
+            raise ConfigError(f"{where}.strategy: {entry.strategy.value} cannot run live")
+        key = f"{entry.strategy.value}:{entry.symbol}:{venue.value}"
+        if key in seen:
+            raise ConfigError(f"{where}: a second {entry.strategy.value} entry for this symbol")
+        seen.add(key)
+        out.append(EntryPlan(entry, venue, key))
+    return out
+
+
+def make_venues(config: Config, plans: list[EntryPlan], data_dir: Path) -> dict[Venue, VenueClient]:
+    symbols = [p.entry.symbol for p in plans if p.venue is Venue.PAPER]
+    venues: dict[Venue, VenueClient] = {}
+    if symbols:
+        venues[Venue.PAPER] = PaperVenue(config.paper, symbols, state_dir=data_dir)
+    return venues
+
+
+StrategyFactory = Callable[[], Strategy]
+
+
+def strategy_factory(
+    config: Config,
+    plan: EntryPlan,
+    instrument: Instrument,
+    fear_greed: FearGreedSource | None,
+    reservations: QuoteReservations,
+) -> StrategyFactory:
+    """A factory for the entry's strategy, checked once now so a bad entry stops start-up."""
+    entry = plan.entry
+
+    def make() -> Strategy:
+        if entry.strategy is ConfigStrategy.GRID:
+            return grid_from_entry(entry, config, instrument, fear_greed, reservations=reservations)
+        return mm_from_entry(entry, config, instrument)
+
+    make()  # raises the entry's problem before anything trades
+    return make

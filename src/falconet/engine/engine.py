@@ -1,0 +1,373 @@
+"""The engine: venues, the OMS of each, one runner per trading entry, the supervisor,
+the state store and the journal, started and stopped in the order that keeps every
+order, fill and accumulated amount.
+
+Start: open the store and journal → connect venues → build runners → reconcile open
+orders (adopt ours, report or cancel the rest) → load balances → subscribe → start the
+runners → replay to each strategy the fills it missed while down.
+
+Stop: refuse new orders → cancel ours if the config says so → close the venues' feeds →
+let each runner finish what it received, then stop it → flush and close state and journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from falconet.config.schema import Config
+from falconet.core.clock import Clock, LiveClock
+from falconet.core.enums import Venue
+from falconet.core.errors import FalconetError
+from falconet.core.events import Fill, OrderEvent
+from falconet.core.ids import ClientIdFactory
+from falconet.core.instrument import Instrument
+from falconet.core.orders import OrderStatus
+from falconet.engine.build import EntryPlan, make_venues, plan, strategy_factory
+from falconet.engine.context import LiveContext, fee_rates
+from falconet.engine.market import Account, MarketState
+from falconet.engine.oms import FillGate, Managed, OrderManager, Owner
+from falconet.engine.reconcile import ReconcileReport, reconcile_orders, replay_fills
+from falconet.engine.router import Router
+from falconet.engine.runner import Replay, Runner
+from falconet.engine.supervisor import Supervisor
+from falconet.engine.venue import VenueClient
+from falconet.observe.log import get_logger
+from falconet.state.journal import Journal
+from falconet.state.paths import ensure_dir, journal_path, state_path
+from falconet.state.store import StateStore
+from falconet.strategies.api import Strategy
+from falconet.strategies.fear_greed import FearGreedSource, FixedFearGreed
+from falconet.strategies.grid.reservations import QuoteReservations
+
+log = get_logger("engine")
+
+FillListener = Callable[[EntryPlan, Instrument, Fill], None]
+CANCEL_WAIT_S = 1.0  # how long a shutdown waits for cancel acknowledgements
+STARTUP_WAIT_S = 10.0
+HOUSEKEEPING_S = 10.0
+KEEP_CLOSED_ORDERS = 1000  # finished orders the OMS remembers (the journal keeps all)
+
+
+@dataclass
+class Slot:
+    """One trading entry at run time."""
+
+    plan: EntryPlan
+    instrument: Instrument
+    owner: Owner
+    runner: Runner
+    market: MarketState
+
+
+@dataclass
+class VenueRuntime:
+    client: VenueClient
+    oms: OrderManager
+    account: Account
+    router: Router
+    slots: list[Slot] = field(default_factory=list)
+    reservations: QuoteReservations = field(default_factory=QuoteReservations)
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        data_dir: Path,
+        paper: bool = False,
+        venues: dict[Venue, VenueClient] | None = None,
+        fear_greed: FearGreedSource | None = None,
+    ) -> None:
+        self.config = config
+        self.data_dir = ensure_dir(data_dir)
+        self.plans = plan(config, paper=paper)
+        self._lock = lock_data_dir(self.data_dir)
+        self.clients = venues if venues is not None else make_venues(config, self.plans, data_dir)
+        self.fear_greed = fear_greed if fear_greed is not None else FixedFearGreed(None)
+        self.store = StateStore(state_path(self.data_dir))
+        self.journal = Journal(journal_path(self.data_dir))
+        self.supervisor = Supervisor(reconcile=self._after_restart)
+        self.venues: dict[Venue, VenueRuntime] = {}
+        self.slots: list[Slot] = []
+        self.fill_listeners: list[FillListener] = []
+        self.reconciled: dict[Venue, ReconcileReport] = {}
+        self.started_ns = 0
+        self.stopping = False
+        self._housekeeping: asyncio.Task[None] | None = None
+        self._ids = ClientIdFactory(int(time.time() * 1000))
+
+    # --- start ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # leave nothing half-running
+            raise
+
+    async def _start(self) -> None:
+        for venue, client in self.clients.items():
+            oms = OrderManager(client, self._ids, fills=FillGate())
+            account = Account()
+            router = Router(venue.value, oms, account)
+            client.set_sink(router)
+            oms.observers.append(self._observe)
+            self.venues[venue] = VenueRuntime(client, oms, account, router)
+        for rt in self.venues.values():
+            await rt.client.connect()
+        for p in self.plans:
+            self._build(p)
+        for venue, rt in self.venues.items():
+            self.reconciled[venue] = await reconcile_orders(
+                rt.oms,
+                rt.client,
+                [s.owner for s in rt.slots],
+                {s.instrument.id: s.instrument for s in rt.slots},
+                cancel_unknown=self.config.orders.unknown_orders == "cancel",
+                now_ns=self.clock(venue).now_ns(),
+            )
+            for update in await rt.client.balances():
+                rt.account.apply(update)
+            for position in await rt.client.positions():
+                rt.account.apply(position)
+            await rt.client.subscribe([s.instrument for s in rt.slots])
+        self.started_ns = time.time_ns()
+        self._housekeeping = asyncio.get_running_loop().create_task(self._keep_house())
+        for slot in self.slots:
+            self.supervisor.start(slot.runner)
+        for slot in self.slots:  # started: its replay is done (a failing one is restarting)
+            try:
+                await asyncio.wait_for(slot.runner.started.wait(), STARTUP_WAIT_S)
+            except TimeoutError:
+                log.warning("runner not started yet", runner=slot.plan.key)
+        for venue in self.venues:
+            r = self.reconciled[venue]
+            log.info(
+                "venue ready",
+                venue=venue.value,
+                adopted=len(r.adopted),
+                unknown=len(r.unknown),
+                canceled_unknown=len(r.canceled),
+                closed_missing=len(r.closed),
+                replayed_fills=r.replayed,
+            )
+
+    def clock(self, venue: Venue) -> Clock:
+        client_clock = getattr(self.clients[venue], "clock", None)
+        return client_clock if client_clock is not None else LiveClock()
+
+    def _build(self, p: EntryPlan) -> None:
+        rt = self.venues[p.venue]
+        inst = rt.client.instrument(p.entry.symbol)
+        make = strategy_factory(self.config, p, inst, self.fear_greed, rt.reservations)
+        market = next(
+            (s.market for s in rt.slots if s.instrument.id == inst.id), None
+        ) or MarketState(inst)
+        owner = Owner(p.key, p.code, inst, _unset_deliver, one_inflight_per_side=True)
+        fees = fee_rates(p.entry.maker_fee, p.entry.taker_fee, rt.client.fee_rates(inst))
+        clock = self.clock(p.venue)
+        ctx = LiveContext(owner, rt.oms, market, rt.account, clock, fees, _no_op)
+        runner = Runner(
+            p.key,
+            make,
+            ctx,
+            save_state=self.store.put,
+            load_state=self.store.get,
+            time_scale=float(getattr(rt.client, "time_scale", 1.0)),
+        )
+        owner.deliver = runner.push
+        slot = Slot(p, inst, owner, runner, market)
+        runner.replay = self._replayer(rt, slot)
+        rt.slots.append(slot)
+        rt.router.add(runner, market)
+        self.slots.append(slot)
+
+    def _replayer(self, rt: VenueRuntime, slot: Slot) -> Replay:
+        async def replay(strategy: Strategy) -> list[Fill]:
+            """The fills the strategy missed while down, from its own watermark."""
+            since = strategy.replay_from()
+            if since is None:
+                return []
+            fills = await replay_fills(rt.oms, rt.client, slot.owner, since)
+            for fill in fills:
+                try:
+                    self._journal_fill(slot, fill)
+                except Exception as exc:  # the strategy still gets it; the log says why
+                    log.error("journal write failed", trade_id=fill.trade_id, error=str(exc))
+            self.reconciled[rt.client.venue].replayed += len(fills)
+            if fills:
+                log.info("fills replayed", runner=slot.plan.key, fills=len(fills))
+            return fills
+
+        return replay
+
+    async def _after_restart(self, runner: Runner) -> None:
+        """Before the supervisor starts `runner` again: reconcile its orders (the new life
+        then replays the fills it missed)."""
+        for rt in self.venues.values():
+            for slot in rt.slots:
+                if slot.runner is runner:
+                    await reconcile_orders(
+                        rt.oms,
+                        rt.client,
+                        [s.owner for s in rt.slots],
+                        {s.instrument.id: s.instrument for s in rt.slots},
+                        cancel_unknown=False,
+                        now_ns=slot.runner.ctx.now_ns,
+                        only=slot.owner,
+                    )
+
+    async def _keep_house(self) -> None:
+        """Memory stays flat over days: finished orders leave the OMS (not the journal)."""
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_S)
+            for rt in self.venues.values():
+                rt.oms.forget_closed(keep=KEEP_CLOSED_ORDERS)
+
+    # --- what the OMS accepted -----------------------------------------------------------
+
+    def _observe(self, m: Managed, event: OrderEvent) -> None:
+        slot = self._slot_of(m.owner)
+        if slot is None:
+            return
+        if isinstance(event, Fill):
+            self._journal_fill(slot, event)
+            for listener in self.fill_listeners:
+                try:
+                    listener(slot.plan, slot.instrument, event)
+                except Exception as exc:  # a view or notice must not cost the journal
+                    log.error("fill listener failed", error=f"{type(exc).__name__}: {exc}")
+        inst = slot.instrument
+        self.journal.record_order(
+            m.order,
+            venue=slot.plan.venue,
+            strategy=slot.plan.entry.strategy.value,
+            symbol=slot.plan.entry.symbol,
+            price_decimals=inst.price_decimals,
+            size_decimals=inst.size_decimals,
+        )
+
+    def _journal_fill(self, slot: Slot, fill: Fill) -> None:
+        inst = slot.instrument
+        self.journal.record_fill(
+            fill,
+            venue=slot.plan.venue,
+            strategy=slot.plan.entry.strategy.value,
+            symbol=slot.plan.entry.symbol,
+            price_decimals=inst.price_decimals,
+            size_decimals=inst.size_decimals,
+        )
+
+    def _slot_of(self, owner: Owner) -> Slot | None:
+        for slot in self.slots:
+            if slot.owner is owner:
+                return slot
+        return None
+
+    # --- stop -----------------------------------------------------------------------------
+
+    async def stop(self) -> None:
+        """Stop trading and leave everything on disk. Safe to call twice."""
+        if self.stopping:
+            return
+        self.stopping = True
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+        for rt in self.venues.values():
+            rt.oms.shutting_down = True
+        if self.config.orders.cancel_on_shutdown:
+            await self._cancel_all()
+        for rt in self.venues.values():
+            await rt.oms.drain()
+        # Feeds stop first, then each runner works through what it already received
+        # (a fill that arrived during the cancels is counted now, not at the next start).
+        for rt in self.venues.values():
+            try:
+                await rt.client.close()
+            except Exception as exc:  # keep closing the others
+                log.error("venue close failed", venue=str(rt.client.venue), error=str(exc))
+        await self.supervisor.stop(timeout=0.5)
+        self.flush()
+        for close in (self.store.close, self.journal.close, self._lock.close):
+            try:
+                close()
+            except Exception as exc:
+                log.error("closing state failed", error=f"{type(exc).__name__}: {exc}")
+
+    def flush(self) -> None:
+        """Everything the engine acknowledged, on disk now (also after an abandoned stop).
+        Failures are logged: a stop must go on."""
+        for name, flush in (("state", self.store.flush), ("journal", self._flush_journal)):
+            try:
+                flush()
+            except Exception as exc:
+                log.error("flush failed", what=name, error=f"{type(exc).__name__}: {exc}")
+
+    def _flush_journal(self) -> None:
+        self.journal.flush(timeout=0.5)
+
+    async def _cancel_all(self) -> None:
+        pending = 0
+        for rt in self.venues.values():
+            for m in rt.oms.open_orders():
+                pending += 1
+                if m.order.status is not OrderStatus.PENDING_CANCEL:
+                    now = self.clock(rt.client.venue).now_ns()
+                    rt.oms.cancel(m.owner, m.order.client_id, now)
+        if not pending:
+            return
+        deadline = time.monotonic() + CANCEL_WAIT_S
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            if not any(rt.oms.open_orders() for rt in self.venues.values()):
+                return
+        left = [m.order for rt in self.venues.values() for m in rt.oms.open_orders()]
+        log.warning(
+            "orders still open at shutdown",
+            orders=len(left),
+            detail=", ".join(f"{o.client_id}:{o.status.value}" for o in left[:10]),
+        )
+
+    # --- views ------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "runners": self.supervisor.snapshot(),
+            "venues": {
+                v.value: {
+                    "orders_open": len(rt.oms.open_orders()),
+                    "oms": vars(rt.oms.stats),
+                    "router": vars(rt.router.stats),
+                }
+                for v, rt in self.venues.items()
+            },
+        }
+
+
+def lock_data_dir(directory: Path) -> IO[bytes]:
+    """One engine per data directory: two would overwrite each other's state."""
+    handle = (directory / ".lock").open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise FalconetError(
+            f"{directory} is in use by another falconet process; stop it or choose "
+            "another --data-dir"
+        ) from None
+    return handle
+
+
+def _no_op() -> None:
+    pass
+
+
+def _unset_deliver(event: object) -> None:
+    raise RuntimeError("owner has no runner yet")

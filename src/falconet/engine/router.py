@@ -1,0 +1,97 @@
+"""The sink of one venue: every event it produces is applied to what the engine knows
+(book, account, orders) and handed to the runners it concerns, synchronously and in the
+order the venue produced them. A malformed or unexpected event is counted and logged;
+it never stops the venue's feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from falconet.core.events import (
+    BalanceUpdate,
+    BookDelta,
+    BookSnapshot,
+    Event,
+    OrderEvent,
+    PositionUpdate,
+    TopOfBook,
+    Trade,
+)
+from falconet.engine.market import Account, MarketState
+from falconet.engine.oms import OrderManager
+from falconet.engine.runner import Runner
+from falconet.observe.log import get_logger
+from falconet.observe.redact import redact
+
+log = get_logger("router")
+
+
+@dataclass
+class RouterStats:
+    events: int = 0
+    unrouted: int = 0  # market data for an instrument nobody trades
+    errors: int = 0
+
+
+@dataclass
+class Router:
+    venue_name: str
+    oms: OrderManager
+    account: Account
+    markets: dict[str, MarketState] = field(default_factory=dict)
+    runners: dict[str, list[Runner]] = field(default_factory=dict)  # by instrument id
+    stats: RouterStats = field(default_factory=RouterStats)
+
+    def add(self, runner: Runner, market: MarketState) -> None:
+        inst = market.instrument.id
+        self.markets[inst] = market
+        self.runners.setdefault(inst, []).append(runner)
+
+    def all_runners(self) -> list[Runner]:
+        return [r for rs in self.runners.values() for r in rs]
+
+    def __call__(self, event: Event) -> None:
+        self.stats.events += 1
+        try:
+            self._route(event)
+        except Exception as exc:  # one bad event must not take the feed down
+            self.stats.errors += 1
+            log.error(
+                "event could not be applied",
+                venue=self.venue_name,
+                kind=type(event).__name__,
+                error=redact(f"{type(exc).__name__}: {exc}"),
+            )
+
+    def _route(self, event: Event) -> None:
+        if isinstance(event, OrderEvent):
+            self.oms.on_event(event)
+        elif isinstance(event, BookSnapshot | BookDelta | TopOfBook):
+            market = self.markets.get(event.instrument_id)
+            if market is None:
+                self.stats.unrouted += 1
+                return
+            if market.apply(event):
+                for runner in self.runners[event.instrument_id]:
+                    runner.book_changed()
+        elif isinstance(event, Trade):
+            market = self.markets.get(event.instrument_id)
+            if market is None:
+                self.stats.unrouted += 1
+                return
+            market.apply(event)
+            for runner in self.runners[event.instrument_id]:
+                if runner.wants_trades:
+                    runner.push(event)
+        elif isinstance(event, BalanceUpdate):
+            self.account.apply(event)
+            for runner in self.all_runners():
+                inst = runner.ctx.instrument
+                if event.asset in (inst.base, inst.quote):
+                    runner.push(event)
+        elif isinstance(event, PositionUpdate):
+            self.account.apply(event)
+            for runner in self.runners.get(event.instrument_id, ()):
+                runner.push(event)
+        else:
+            self.stats.unrouted += 1

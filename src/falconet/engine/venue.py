@@ -1,0 +1,114 @@
+"""The interface every venue adapter implements, live or simulated.
+
+A client turns the venue's wire into normalized `core.events` pushed into the engine's
+sink, and the engine's order requests into wire messages. Requests are fire-and-forget:
+their outcome (accepted, rejected, filled, canceled, amended) comes back as events, the
+same way whether it is answered synchronously (a REST response) or on a stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from falconet.core.enums import OrderType, Side, TimeInForce, Venue
+from falconet.core.events import BalanceUpdate, Event, Fill, PositionUpdate
+from falconet.core.instrument import Instrument
+from falconet.core.orders import OrderStatus
+
+Sink = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    client_id: str
+    instrument: Instrument
+    side: Side
+    quantity: int
+    price: int | None = None
+    order_type: OrderType = OrderType.LIMIT
+    time_in_force: TimeInForce = TimeInForce.POST_ONLY
+    reduce_only: bool = False
+    trigger_price: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AmendRequest:
+    client_id: str
+    instrument: Instrument
+    venue_order_id: str | None
+    price: int | None
+    quantity: int
+    # Venues that amend by cancel-replace give the replacement this client id.
+    new_client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    client_id: str
+    instrument: Instrument
+    venue_order_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderReport:
+    """An open order as the venue lists it (for reconciliation)."""
+
+    client_id: str | None  # None: placed without one (by hand, another tool)
+    venue_order_id: str
+    instrument_id: str
+    side: Side
+    price: int
+    quantity: int
+    filled: int
+    status: OrderStatus = OrderStatus.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class VenueCapabilities:
+    amend_keeps_id: bool  # True: in-place amend (Kraken); False: cancel-replace (Hyperliquid)
+    amend_keeps_priority: bool  # a size decrease keeps the queue position
+
+
+class VenueClient(Protocol):
+    venue: Venue
+    capabilities: VenueCapabilities
+
+    def set_sink(self, sink: Sink) -> None:
+        """Where to push events. Called once, before `connect`."""
+        ...
+
+    async def connect(self) -> None:
+        """Open connections and load instrument metadata."""
+        ...
+
+    async def close(self) -> None: ...
+
+    def instrument(self, symbol: str) -> Instrument:
+        """The instrument for a configured symbol (after `connect`)."""
+        ...
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None:
+        """Start book and trade events for these instruments."""
+        ...
+
+    async def place(self, request: OrderRequest) -> None: ...
+
+    async def amend(self, request: AmendRequest) -> None: ...
+
+    async def cancel(self, request: CancelRequest) -> None: ...
+
+    async def open_orders(self) -> list[OrderReport]: ...
+
+    async def fills_since(self, since_ns: int) -> list[Fill]:
+        """Fills with exchange time >= `since_ns`, oldest first (for recovery)."""
+        ...
+
+    async def balances(self) -> list[BalanceUpdate]: ...
+
+    async def positions(self) -> list[PositionUpdate]: ...
+
+    def fee_rates(self, instrument: Instrument) -> tuple[str, str] | None:
+        """(maker, taker) as decimal text if the venue told us, else None."""
+        ...

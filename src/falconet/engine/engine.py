@@ -96,6 +96,7 @@ class Engine:
         self.supervisor = Supervisor(reconcile=self._after_restart)
         self.venues: dict[Venue, VenueRuntime] = {}
         self.slots: list[Slot] = []
+        self._slot_by_owner: dict[str, Slot] = {}  # owner key -> slot, for every order event
         self.fill_listeners: list[FillListener] = []
         self.reconciled: dict[Venue, ReconcileReport] = {}
         self.started_ns = 0
@@ -188,6 +189,7 @@ class Engine:
         rt.slots.append(slot)
         rt.router.add(runner, market)
         self.slots.append(slot)
+        self._slot_by_owner[owner.key] = slot
 
     def _replayer(self, rt: VenueRuntime, slot: Slot) -> Replay:
         async def replay(strategy: Strategy) -> list[Fill]:
@@ -234,7 +236,7 @@ class Engine:
     # --- what the OMS accepted -----------------------------------------------------------
 
     def _observe(self, m: Managed, event: OrderEvent) -> None:
-        slot = self._slot_of(m.owner)
+        slot = self._slot_by_owner.get(m.owner.key)
         if slot is None:
             return
         if isinstance(event, Fill):
@@ -264,12 +266,6 @@ class Engine:
             price_decimals=inst.price_decimals,
             size_decimals=inst.size_decimals,
         )
-
-    def _slot_of(self, owner: Owner) -> Slot | None:
-        for slot in self.slots:
-            if slot.owner is owner:
-                return slot
-        return None
 
     # --- stop -----------------------------------------------------------------------------
 

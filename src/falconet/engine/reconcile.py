@@ -32,15 +32,6 @@ class ReconcileReport:
     closed: list[str] = field(default_factory=list)  # open here, gone at the venue
     replayed: int = 0
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "adopted": len(self.adopted),
-            "unknown": len(self.unknown),
-            "canceled_unknown": len(self.canceled),
-            "closed_missing": len(self.closed),
-            "replayed_fills": self.replayed,
-        }
-
 
 def owner_of(report: OrderReport, owners: Iterable[Owner]) -> Owner | None:
     tag = decode_client_id(report.client_id) if report.client_id else None

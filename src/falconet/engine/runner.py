@@ -45,7 +45,6 @@ class RunnerStats:
     callbacks: int = 0
     book_calls: int = 0
     fills: int = 0
-    errors: int = 0
 
 
 class Runner:

@@ -17,16 +17,13 @@ class Ledger:
     def get(self, asset: str) -> Decimal:
         return self.balances.get(asset, Decimal(0))
 
-    def apply_fill(
-        self, inst: Instrument, side: Side, price: int, size: int, fee: Decimal, fee_in_base: bool
-    ) -> None:
+    def apply_fill(self, inst: Instrument, side: Side, price: int, size: int, fee: Decimal) -> None:
+        """Fees are charged in the quote currency."""
         value = inst.notional(price, size)
         qty = inst.size_decimal(size)
         sign = side.sign
-        self.balances[inst.base] = self.get(inst.base) + sign * qty - (fee if fee_in_base else 0)
-        self.balances[inst.quote] = (
-            self.get(inst.quote) - sign * value - (0 if fee_in_base else fee)
-        )
+        self.balances[inst.base] = self.get(inst.base) + sign * qty
+        self.balances[inst.quote] = self.get(inst.quote) - sign * value - fee
 
     @staticmethod
     def locks(orders: list[tuple[Instrument, Side, int, int]]) -> dict[str, Decimal]:

@@ -305,7 +305,7 @@ class PaperVenue:
             if isinstance(event, Fill):
                 self.next_trade += 1
                 self.ledger.apply_fill(
-                    session.instrument, event.side, event.price, event.size, event.fee, False
+                    session.instrument, event.side, event.price, event.size, event.fee
                 )
                 self.fills.append(event)
                 self._new_fills.append(event)
@@ -453,14 +453,6 @@ class PaperVenue:
             self._emit(_answer(OrderAmendRejected, request, self.clock.now_ns(), shortfall))
             return
         session.amend(order, price, request.quantity)
-
-    async def cancel_all(self) -> int:
-        n = 0
-        for session in self.sessions.values():
-            for order in session.orders.values():
-                session.cancel(order)
-                n += 1
-        return n
 
     # --- queries ------------------------------------------------------------------------
 

@@ -46,6 +46,11 @@ def test_headless_demo_trades_grid_and_mm_and_prints_a_summary(tmp_path: Path) -
             assert e["reserved_base"] is not None and e["accumulated_profit"] is not None
     assert summary["simulated_seconds"] > 100  # the market runs faster than real time
     assert summary["data_dir"] is None and not list(tmp_path.glob("falconet-demo-*"))
+    # the real Hyperliquid adapter against the emulator: spot and perp balances, the hedge
+    assert {"USDC", "HYPE", "USDC:perp"} <= set(summary["balances"])
+    [hedge] = summary["hedges"].values()
+    assert hedge["short_filled"] == 0  # a short still open was closed at the stop
+    assert set(hedge) >= {"open", "cycles", "ignored_buys"}
 
 
 def test_the_demo_config_is_a_valid_config_for_run(tmp_path: Path) -> None:
@@ -55,15 +60,16 @@ def test_the_demo_config_is_a_valid_config_for_run(tmp_path: Path) -> None:
     path.write_text(printed.stdout)
     check = falconet("config", "check", str(path), cwd=tmp_path)
     assert check.returncode == 0, check.stderr
-    assert "would run:" in check.stdout and "simulated" in check.stdout
+    assert "would run:" in check.stdout and "testnet" in check.stdout  # never mainnet
 
 
 def test_demo_keeps_its_state_in_a_chosen_folder_and_continues_from_it(tmp_path: Path) -> None:
     data = tmp_path / "demo-state"
-    first = falconet("demo", "--headless", "--seconds", "4", "--data-dir", str(data), cwd=tmp_path)
+    args = ("demo", "--venue", "paper", "--headless", "--seconds", "4", "--data-dir", str(data))
+    first = falconet(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert (data / "journal.sqlite3").exists() and (data / "paper-venue.json").exists()
-    second = falconet("demo", "--headless", "--seconds", "4", "--data-dir", str(data), cwd=tmp_path)
+    second = falconet(*args, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     journal = falconet("journal", "--db", str(data / "journal.sqlite3"), "--json", cwd=tmp_path)
     assert journal.returncode == 0, journal.stderr

@@ -168,7 +168,7 @@ def test_text_report_sections_and_masking() -> None:
     assert "  4  SOL/USD    paper        Grid      0.002  1.0%        simulated  yes" in text
     assert "notes:\n  gc: accepted for compatibility" in text
     assert (
-        "warnings:\n  this version cannot trade kraken, hyperliquid, lighter, ibkr yet: "
+        "warnings:\n  this version cannot trade kraken, lighter, ibkr yet: "
         "`falconet run` refuses these entries; `falconet run --paper` paper-trades them" in text
     )
     assert "\n  kraken: KRAKEN_API_SECRET not set" in text

@@ -147,7 +147,7 @@ def test_unknown_top_level_key_lists_allowed_keys(problems: Problems) -> None:
     assert problems(_with(zzz=1)) == [
         "config.json: zzz: unknown key; allowed keys: logging_level, logging_sections, "
         "logging_width, cycle_mod, fng_check_threshold, latency_window_seconds, engine, gc, "
-        "trading, paper, orders"
+        "trading, paper, orders, hyperliquid"
     ]
 
 
@@ -156,3 +156,25 @@ def test_newer_dio_keys_are_named_as_unsupported(problems: Problems) -> None:
         "config.json: oracle: unknown key: the capital oracle is not supported",
         "config.json: classes: unknown key: oracle risk classes are not supported",
     ]
+
+
+def test_hyperliquid_block_is_checked_and_reaches_the_adapter_settings() -> None:
+    from falconet.config import parse_config
+    from falconet.config.problems import InvalidConfigError
+    from falconet.config.secrets import EnvSettings, HyperliquidEnv, Secret
+    from falconet.engine.build import hyperliquid_client, plan
+
+    entry = {"symbol": "BTC", "exchange": "hyperliquid", "strategy": "MM", "qty": "0.001"}
+    config = parse_config(
+        {"hyperliquid": {"leverage": 3, "dead_man_s": 30}, "trading": [entry]}, "c.json"
+    )
+    assert (config.hyperliquid.leverage, config.hyperliquid.dead_man_s) == (3, Decimal(30))
+    env = EnvSettings(hyperliquid=HyperliquidEnv(private_key=Secret("11" * 32)))
+    client = hyperliquid_client(config, plan(config, paper=False), env)
+    settings = client.settings  # type: ignore[attr-defined]
+    assert (settings.leverage, settings.dead_man_s) == (3, 30.0)
+    assert settings.base_url == "https://api.hyperliquid.xyz" and settings.symbols == ("BTC",)
+    for bad, field in (({"leverage": 0}, "leverage"), ({"dead_man_s": 2}, "dead_man_s"),
+                       ({"levrage": 3}, "levrage")):  # fmt: skip
+        with pytest.raises(InvalidConfigError, match=rf"hyperliquid\.{field}"):
+            parse_config({"hyperliquid": bad, "trading": []}, "c.json")

@@ -75,3 +75,32 @@ async def test_reconcile_keeps_matching_quotes_cancels_stale_ones_and_places_mis
     ctx.reconcile([(600000, 10)], [(605000, 10)], replace=True)
     await asyncio.sleep(0)
     assert keep in [c.client_id for c in venue.cancels]  # replace mode cancels everything live
+
+
+def test_a_perp_trades_its_long_position_and_the_margin_account() -> None:
+    from falconet.core.enums import InstrumentKind
+    from falconet.core.events import PositionUpdate, margin_asset
+    from falconet.core.instrument import Instrument
+
+    perp = Instrument.hyperliquid(
+        "ETH", base="ETH", quote="USDC", kind=InstrumentKind.PERP, sz_decimals=4, asset_id=1
+    )
+    oms = OrderManager(FakeVenue(), ClientIdFactory(1_700_000_000_000))
+    account = Account()
+    owner = Owner("MM:ETH:hyperliquid", StrategyCode.MM, perp, lambda e: None)
+    ctx = LiveContext(owner, oms, MarketState(perp), account, SimClock(5), None, lambda: None)
+    assert ctx.balances().base_total == 0  # no position reported yet: flat, not unknown
+    for asset, total in (("USDC", "5"), (margin_asset("USDC"), "900"), ("ETH", "3")):
+        account.apply(
+            BalanceUpdate(
+                ts_exchange=1, ts_local=1, venue=Venue.HYPERLIQUID, asset=asset,
+                total=D(total), free=D(total),
+            )
+        )  # fmt: skip
+    account.apply(PositionUpdate(ts_exchange=1, ts_local=1, instrument_id=perp.id, size=-2500))
+    b = ctx.balances()
+    # a short is nothing to sell for a long-only strategy; spot ETH is not margin
+    assert (b.base_total, b.quote_total) == (D(0), D(900))
+    assert ctx.position() == -2500
+    account.apply(PositionUpdate(ts_exchange=2, ts_local=2, instrument_id=perp.id, size=12345))
+    assert ctx.balances().base_free == D("1.2345")

@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--data-dir", type=Path, default=None, metavar="DIR")
     p.add_argument("--seconds", type=float, default=None, help="stop after N wall seconds")
     p.add_argument(
+        "--busy-poll",
+        action="store_true",
+        help="poll the network continuously (one core at 100%%) for the lowest latency",
+    )
+    p.add_argument(
         "--log-json", type=Path, default=None, metavar="FILE", help="also log JSON lines"
     )
     p.set_defaults(func=run)
@@ -54,8 +59,11 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir or data_dir_from_settings(env),
         paper=args.paper,
         fear_greed=services.fear_greed,
+        env=env,
     )
-    reason = run_loop(serve(engine, seconds=args.seconds, services=services))
+    reason = run_loop(
+        serve(engine, seconds=args.seconds, services=services, poll_busy=args.busy_poll)
+    )
     summary = {"stopped": reason, **engine.snapshot()}
     print(json.dumps(summary, default=str), file=sys.stdout)
     return 0

@@ -95,6 +95,12 @@ def _address_problem(value: str) -> str | None:
     return f"expected a 0x-prefixed address of 40 hex digits, got {describe(value)}"
 
 
+def _url_problem(value: str) -> str | None:
+    if re.fullmatch(r"https?://[^\s/]+(:\d+)?/?", value):
+        return None
+    return f"expected an http(s) URL such as https://api.hyperliquid.xyz, got {describe(value)}"
+
+
 def _proxy_urls(value: str) -> tuple[tuple[str, ...], str | None]:
     urls = tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
     bad = [url for url in urls if not url.startswith(("https://", "http://"))]
@@ -165,6 +171,8 @@ def load_env_settings(
             wallet_address=r.checked("HYPERLIQUID_WALLET_ADDRESS", _address_problem),
             agent_address=r.checked("HYPERLIQUID_AGENT_ADDRESS", _address_problem),
             private_key=r.secret("HYPERLIQUID_PRIVATE_KEY", _HEX_KEY, hl_key_shape),
+            vault_address=r.checked("HYPERLIQUID_VAULT_ADDRESS", _address_problem),
+            base_url=r.checked("HYPERLIQUID_BASE_URL", _url_problem),
         ),
         ibkr=IbkrEnv(
             gateway_host=r.text("IBKR_GATEWAY_HOST") or "127.0.0.1",

@@ -91,6 +91,8 @@ def env_to_dict(env: EnvSettings) -> dict[str, object]:
         "FALCONET_DATA_DIR": str(env.data_dir),
         "HYPERLIQUID_WALLET_ADDRESS": env.hyperliquid.wallet_address,
         "HYPERLIQUID_AGENT_ADDRESS": env.hyperliquid.agent_address,
+        "HYPERLIQUID_VAULT_ADDRESS": env.hyperliquid.vault_address,
+        "HYPERLIQUID_BASE_URL": env.hyperliquid.base_url,
         "IBKR_ACCOUNT_ID": env.ibkr.account_id,
         "LIGHTER_API_KEY_INDEX": env.lighter.api_key_index,
         "LIGHTER_ACCOUNT_INDEX": env.lighter.account_index,

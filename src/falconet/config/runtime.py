@@ -1,5 +1,6 @@
-"""falconet's own blocks (not in dio files): `paper` (the simulated venue) and `orders`
-(what the engine does with orders at start-up and shutdown)."""
+"""falconet's own blocks (not in dio files): `paper` (the simulated venue), `orders`
+(what the engine does with orders at start-up and shutdown) and `hyperliquid` (account
+settings the adapter applies while it runs)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ class PaperSettings:
 class OrderSettings:
     cancel_on_shutdown: bool = True  # cancel our resting orders on a clean shutdown
     unknown_orders: str = "report"  # orders at the venue we did not place: report | cancel
+
+
+@dataclass(frozen=True)
+class HyperliquidSettingsBlock:
+    leverage: int | None = None  # pinned on every traded perp at start-up; None: leave it
+    dead_man_s: Decimal | None = None  # scheduleCancel horizon, refreshed while running
 
 
 def _amounts(what: str) -> Any:
@@ -70,6 +77,20 @@ ORDER_FIELDS: tuple[Field[Any], ...] = (
         choice({"report": "report", "cancel": "cancel"}, "action", ["report", "cancel"]),
     ),
 )
+
+
+HYPERLIQUID_FIELDS: tuple[Field[Any], ...] = (
+    Field("leverage", integer(ge=1, le=50)),
+    Field("dead_man_s", decimal_value(ge="5", le="86400")),
+)
+
+
+def parse_hyperliquid(raw: object, at: Location) -> HyperliquidSettingsBlock:
+    parsed = read_object(raw, at, HYPERLIQUID_FIELDS)
+    if not parsed.ok:
+        raise InvalidValueError(None)
+    values = {f.name: parsed.get(f) for f in HYPERLIQUID_FIELDS if parsed.has(f)}
+    return HyperliquidSettingsBlock(**values)
 
 
 def parse_paper(raw: object, at: Location) -> PaperSettings:

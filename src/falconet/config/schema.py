@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from falconet.config.runtime import OrderSettings, PaperSettings
+from falconet.config.runtime import HyperliquidSettingsBlock, OrderSettings, PaperSettings
 from falconet.config.values import DecimalRange
 from falconet.core.enums import Venue
 
@@ -127,6 +127,7 @@ class Config:
     gc: GcSettings | None = None
     paper: PaperSettings = field(default_factory=PaperSettings)
     orders: OrderSettings = field(default_factory=OrderSettings)
+    hyperliquid: HyperliquidSettingsBlock = field(default_factory=HyperliquidSettingsBlock)
 
     @property
     def ignored_keys(self) -> tuple[str, ...]:

@@ -52,6 +52,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("HYPERLIQUID_WALLET_ADDRESS", secret=False),
     EnvVar("HYPERLIQUID_AGENT_ADDRESS", secret=False),
     EnvVar("HYPERLIQUID_PRIVATE_KEY", secret=True),
+    EnvVar("HYPERLIQUID_VAULT_ADDRESS", secret=False),
+    EnvVar("HYPERLIQUID_BASE_URL", secret=False, default="https://api.hyperliquid.xyz"),
     EnvVar("IBKR_GATEWAY_HOST", secret=False, default="127.0.0.1"),
     EnvVar("IBKR_GATEWAY_PORT", secret=False, default="4002 (paper) / 4001 (live)"),
     EnvVar("IBKR_TRADING_MODE", secret=False, default="paper"),
@@ -90,6 +92,10 @@ class HyperliquidEnv:
     wallet_address: str | None = None
     agent_address: str | None = None
     private_key: Secret | None = None
+    vault_address: str | None = None
+    # None: mainnet, or testnet for entries with "testnet": true. Set it to reach an
+    # emulator (`falconet emulate hyperliquid`), which is signed for as testnet.
+    base_url: str | None = None
 
 
 @dataclass(frozen=True)

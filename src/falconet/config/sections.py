@@ -13,7 +13,14 @@ from typing import Any
 from falconet.config import schema as s
 from falconet.config.fields import Field, Parsed, read_object
 from falconet.config.problems import InvalidValueError, Location, Problems
-from falconet.config.runtime import OrderSettings, PaperSettings, parse_orders, parse_paper
+from falconet.config.runtime import (
+    HyperliquidSettingsBlock,
+    OrderSettings,
+    PaperSettings,
+    parse_hyperliquid,
+    parse_orders,
+    parse_paper,
+)
 from falconet.config.schema import Config, GcSettings
 from falconet.config.trading import parse_trading
 from falconet.config.values import (
@@ -71,6 +78,7 @@ GC = Field("gc", _gc_block)
 TRADING = Field("trading", parse_trading, required=True)
 PAPER = Field("paper", parse_paper)
 ORDERS = Field("orders", parse_orders)
+HYPERLIQUID = Field("hyperliquid", parse_hyperliquid)
 
 TOP_LEVEL_FIELDS: tuple[Field[Any], ...] = (
     LOGGING_LEVEL,
@@ -84,6 +92,7 @@ TOP_LEVEL_FIELDS: tuple[Field[Any], ...] = (
     TRADING,
     PAPER,
     ORDERS,
+    HYPERLIQUID,
 )
 
 # Keys of newer dio versions that falconet does not implement.
@@ -110,6 +119,7 @@ def _build(p: Parsed, source: str) -> Config:
         gc=p.get(GC),
         paper=p.get(PAPER, PaperSettings()),
         orders=p.get(ORDERS, OrderSettings()),
+        hyperliquid=p.get(HYPERLIQUID, HyperliquidSettingsBlock()),
     )
 
 

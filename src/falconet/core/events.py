@@ -146,7 +146,15 @@ class Fill(OrderEvent, frozen=True, kw_only=True, gc=False):
 # --- account ----------------------------------------------------------------------------
 
 
+def margin_asset(quote: str) -> str:
+    """The name a venue reports its perp margin account's collateral under ("USDC:perp"),
+    apart from the spot balance of the same coin."""
+    return f"{quote}:perp"
+
+
 class BalanceUpdate(Event, frozen=True, kw_only=True, gc=False):
+    """An asset's balance. Perp collateral is reported as `margin_asset(quote)`."""
+
     venue: Venue
     asset: str
     total: Decimal

@@ -1,6 +1,8 @@
-"""The demo's embedded config: a paper account, a simulated market running faster than
-real time, two grids and two market makers. `falconet demo --print-config` prints it,
-ready for `falconet run --config`."""
+"""The demo's embedded configs. The default trades Hyperliquid through the real adapter
+against the local emulator: a spot grid hedged with a perp short, a second spot grid, a
+market maker and a grid on perps. `--venue paper` runs the paper venue instead: two grids
+and two market makers on simulated markets. Both markets run faster than real time.
+`falconet demo --print-config` prints the config, ready for `falconet run --config`."""
 
 from __future__ import annotations
 
@@ -59,7 +61,61 @@ DEMO_CONFIG: dict[str, Any] = {
 }
 
 
-def demo_config_text(speed: float | None = None, seed: int | None = None) -> str:
+# Entries say "testnet": a copy run with a real key reaches the testnet, never mainnet;
+# the demo points HYPERLIQUID_BASE_URL at its emulator.
+HL_DEMO_CONFIG: dict[str, Any] = {
+    "logging_level": "info",
+    "orders": {"cancel_on_shutdown": True, "unknown_orders": "report"},
+    "trading": [
+        {
+            "symbol": "HYPE/USDC",
+            "exchange": "hyperliquid",
+            "testnet": True,
+            "strategy": "Grid",
+            "qty": "0.5",
+            "grid_interval": 0.12,
+            "sell_mult": "0.999",
+            "accumulation_buffer": 0,
+            "hedge": True,
+        },
+        {
+            "symbol": "PURR/USDC",
+            "exchange": "hyperliquid",
+            "testnet": True,
+            "strategy": "Grid",
+            "qty": "60",
+            "grid_interval": 0.15,
+        },
+        {
+            "symbol": "BTC",
+            "exchange": "hyperliquid",
+            "testnet": True,
+            "strategy": "MM",
+            "qty": "0.0002",
+            "max_exposure": "400",
+            "min_usd_balance": "1000",
+        },
+        {
+            "symbol": "SOL",
+            "exchange": "hyperliquid",
+            "testnet": True,
+            "strategy": "MM",
+            "qty": "0.1",
+            "max_exposure": "300",
+            "min_usd_balance": "1000",
+        },
+    ],
+}
+DEFAULT_SPEED = 20.0
+DEFAULT_SEED = 7
+DEFAULT_VOLATILITY = 1.0
+
+
+def demo_config_text(
+    speed: float | None = None, seed: int | None = None, venue: str = "hyperliquid"
+) -> str:
+    if venue == "hyperliquid":
+        return json.dumps(HL_DEMO_CONFIG, indent=2)
     doc = json.loads(json.dumps(DEMO_CONFIG))
     if speed is not None:
         doc["paper"]["speed"] = str(speed)
@@ -68,5 +124,7 @@ def demo_config_text(speed: float | None = None, seed: int | None = None) -> str
     return json.dumps(doc, indent=2)
 
 
-def demo_config(speed: float | None = None, seed: int | None = None) -> Config:
-    return parse_config_text(demo_config_text(speed, seed), "<demo>")
+def demo_config(
+    speed: float | None = None, seed: int | None = None, venue: str = "hyperliquid"
+) -> Config:
+    return parse_config_text(demo_config_text(speed, seed, venue), "<demo>")

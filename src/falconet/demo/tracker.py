@@ -159,6 +159,7 @@ class DemoTracker:
             "fills": self.total_fills,
             "realized_pnl_total": _money(sum((e.realized_pnl for e in self.entries()), Decimal(0))),
             "entries": assets,
+            "hedges": {key: h.snapshot() for key, h in self.engine.hedgers.items()},
             "balances": {k: f"{t:f}" for k, (t, _) in self.balances().items()},
             "data_dir": str(self.engine.data_dir),
         }

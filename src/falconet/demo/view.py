@@ -19,10 +19,17 @@ def _clock(ts_ns: int) -> str:
     return datetime.fromtimestamp(ts_ns / 1e9, tz=UTC).strftime("%H:%M:%S")
 
 
-def render(tracker: DemoTracker, *, sim_now_ns: int, wall_s: float, speed: float) -> RenderableType:
+def render(
+    tracker: DemoTracker,
+    *,
+    sim_now_ns: int,
+    wall_s: float,
+    speed: float,
+    venue: str = "paper venue",
+) -> RenderableType:
     header = Text.assemble(
         ("falconet demo", "bold"),
-        f"  paper venue, simulated market x{speed:g}   ",
+        f"  {venue}, simulated market x{speed:g}   ",
         f"simulated {_clock(sim_now_ns)} UTC   ",
         f"wall {int(wall_s) // 60:02d}:{int(wall_s) % 60:02d}   ",
         (f"fills {tracker.total_fills}", "bold green"),

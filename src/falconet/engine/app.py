@@ -29,6 +29,14 @@ def run_loop(main: Coroutine[Any, Any, T]) -> T:
         return runner.run(main)
 
 
+async def busy_poll() -> None:
+    """Keep the event loop polling instead of sleeping between events: a frame is picked
+    up as it lands, without the CPU's wake-up from idle (costly in virtual machines). The
+    price is one core kept busy."""
+    while True:
+        await asyncio.sleep(0)
+
+
 async def serve(
     engine: Engine,
     *,
@@ -38,11 +46,13 @@ async def serve(
     signals: StopSignals | None = None,
     before_stop: Callable[[], None] | None = None,
     services: Services | None = None,
+    poll_busy: bool = False,
 ) -> str:
     """Start the engine, trade until a signal or `seconds` of wall time, stop it.
     Returns why it stopped: "time", or the signal's name."""
     signals = signals or StopSignals()
     signals.install()
+    poller = asyncio.get_running_loop().create_task(busy_poll()) if poll_busy else None
     try:
         await engine.start()
         if services is not None:
@@ -62,6 +72,8 @@ async def serve(
             if on_tick is not None:
                 on_tick()
     finally:
+        if poller is not None:
+            poller.cancel()
         if before_stop is not None:
             try:
                 before_stop()

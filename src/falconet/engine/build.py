@@ -9,10 +9,12 @@ from pathlib import Path
 
 from falconet.config.schema import Config, TradingEntry
 from falconet.config.schema import Strategy as ConfigStrategy
+from falconet.config.secrets import EnvSettings
 from falconet.core.enums import Venue
 from falconet.core.errors import ConfigError
 from falconet.core.ids import StrategyCode
 from falconet.core.instrument import Instrument
+from falconet.engine.hedge import perp_symbol
 from falconet.engine.venue import VenueClient
 from falconet.strategies.api import Strategy
 from falconet.strategies.fear_greed import FearGreedSource
@@ -58,12 +60,67 @@ def plan(config: Config, *, paper: bool) -> list[EntryPlan]:
     return out
 
 
-def make_venues(config: Config, plans: list[EntryPlan], data_dir: Path) -> dict[Venue, VenueClient]:
+def make_venues(
+    config: Config, plans: list[EntryPlan], data_dir: Path, env: EnvSettings | None = None
+) -> dict[Venue, VenueClient]:
     symbols = [p.entry.symbol for p in plans if p.venue is Venue.PAPER]
     venues: dict[Venue, VenueClient] = {}
     if symbols:
         venues[Venue.PAPER] = PaperVenue(config.paper, symbols, state_dir=data_dir)
+    hl = [p for p in plans if p.venue is Venue.HYPERLIQUID]
+    if hl:
+        venues[Venue.HYPERLIQUID] = hyperliquid_client(config, hl, env or EnvSettings())
     return venues
+
+
+def hedged_perp(plan: EntryPlan) -> str | None:
+    """The perp symbol an entry hedges with, or None."""
+    if plan.entry.hedge and plan.venue is Venue.HYPERLIQUID and "/" in plan.entry.symbol:
+        return perp_symbol(plan.entry.symbol)
+    return None
+
+
+def hyperliquid_client(config: Config, plans: list[EntryPlan], env: EnvSettings) -> VenueClient:
+    # imported here: paper-only runs need not load the signing stack
+    from falconet.venues.hyperliquid import (  # noqa: PLC0415
+        HyperliquidSettings,
+        HyperliquidVenue,
+    )
+    from falconet.venues.hyperliquid.settings import (  # noqa: PLC0415
+        MAINNET_URL,
+        TESTNET_URL,
+    )
+
+    hl = env.hyperliquid
+    testnet = {p.entry.testnet for p in plans}
+    if len(testnet) > 1:
+        raise ConfigError(
+            f"{config.source}: hyperliquid entries mix testnet true and false; one engine "
+            "trades one Hyperliquid network"
+        )
+    if hl.private_key is None:
+        raise ConfigError(
+            "HYPERLIQUID_PRIVATE_KEY is not set: trading on hyperliquid needs the key of "
+            "the account's API (agent) wallet, or of the account itself"
+        )
+    base_url = hl.base_url or (TESTNET_URL if testnet == {True} else MAINNET_URL)
+    symbols = [p.entry.symbol for p in plans]
+    symbols += [s for s in (hedged_perp(p) for p in plans) if s]
+    return HyperliquidVenue(
+        HyperliquidSettings(
+            base_url=base_url.rstrip("/"),
+            private_key=hl.private_key,
+            account_address=hl.wallet_address,
+            vault_address=hl.vault_address,
+            symbols=tuple(dict.fromkeys(symbols)),
+            leverage=config.hyperliquid.leverage,
+            dead_man_s=(
+                float(config.hyperliquid.dead_man_s)
+                if config.hyperliquid.dead_man_s is not None
+                else None
+            ),
+        )
+    )
 
 
 StrategyFactory = Callable[[], Strategy]

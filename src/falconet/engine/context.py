@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from falconet.core.enums import BookSide, OrderType, Side, TimeInForce
+from falconet.core.enums import BookSide, InstrumentKind, OrderType, Side, TimeInForce
+from falconet.core.events import margin_asset
 from falconet.core.ids import Intent, decode_client_id
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
@@ -56,12 +57,22 @@ class LiveContext:
         pos = self.account.positions.get(self.instrument.id)
         if pos is not None:
             return pos.size
+        if self.instrument.kind is InstrumentKind.PERP:
+            return 0
         total, _ = self.account.balance(self.instrument.base)
         return 0 if total is None else int(total.scaleb(self.instrument.size_decimals))
 
     def balances(self) -> Balances:
-        base_total, base_free = self.account.balance(self.instrument.base)
-        quote_total, quote_free = self.account.balance(self.instrument.quote)
+        inst = self.instrument
+        if inst.kind is InstrumentKind.PERP:
+            # A perp's "base" is the long position (what a long-only grid or MM may sell);
+            # its quote is the margin account's collateral.
+            pos = self.account.positions.get(inst.id)
+            held = inst.size_decimal(max(pos.size, 0)) if pos is not None else Decimal(0)
+            quote_total, quote_free = self.account.balance(margin_asset(inst.quote))
+            return Balances(held, held, quote_total, quote_free)
+        base_total, base_free = self.account.balance(inst.base)
+        quote_total, quote_free = self.account.balance(inst.quote)
         return Balances(base_total, base_free, quote_total, quote_free)
 
     def fees(self) -> Fees:

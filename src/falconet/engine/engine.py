@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from falconet.config.schema import Config
+from falconet.config.secrets import EnvSettings
 from falconet.core.clock import Clock, LiveClock
 from falconet.core.enums import Venue
 from falconet.core.errors import FalconetError
@@ -28,8 +29,10 @@ from falconet.core.events import Fill, OrderEvent
 from falconet.core.ids import ClientIdFactory
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
-from falconet.engine.build import EntryPlan, make_venues, plan, strategy_factory
+from falconet.engine.build import EntryPlan, hedged_perp, make_venues, plan, strategy_factory
 from falconet.engine.context import LiveContext, fee_rates
+from falconet.engine.errors import describe_error
+from falconet.engine.hedge import Hedger
 from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import FillGate, Managed, OrderManager, Owner
 from falconet.engine.reconcile import ReconcileReport, reconcile_orders, replay_fills
@@ -73,6 +76,7 @@ class VenueRuntime:
     router: Router
     slots: list[Slot] = field(default_factory=list)
     reservations: QuoteReservations = field(default_factory=QuoteReservations)
+    hedgers: list[Hedger] = field(default_factory=list)
 
 
 class Engine:
@@ -84,12 +88,15 @@ class Engine:
         paper: bool = False,
         venues: dict[Venue, VenueClient] | None = None,
         fear_greed: FearGreedSource | None = None,
+        env: EnvSettings | None = None,
     ) -> None:
         self.config = config
         self.data_dir = ensure_dir(data_dir)
         self.plans = plan(config, paper=paper)
         self._lock = lock_data_dir(self.data_dir)
-        self.clients = venues if venues is not None else make_venues(config, self.plans, data_dir)
+        self.clients = (
+            venues if venues is not None else make_venues(config, self.plans, data_dir, env)
+        )
         self.fear_greed = fear_greed if fear_greed is not None else FixedFearGreed(None)
         self.store = StateStore(state_path(self.data_dir))
         self.journal = Journal(journal_path(self.data_dir))
@@ -98,6 +105,7 @@ class Engine:
         self.slots: list[Slot] = []
         self._slot_by_owner: dict[str, Slot] = {}  # owner key -> slot, for every order event
         self.fill_listeners: list[FillListener] = []
+        self.hedgers: dict[str, Hedger] = {}  # by the hedged entry's key
         self.reconciled: dict[Venue, ReconcileReport] = {}
         self.started_ns = 0
         self.stopping = False
@@ -125,12 +133,14 @@ class Engine:
             await rt.client.connect()
         for p in self.plans:
             self._build(p)
+        for p in self.plans:
+            self._build_hedge(p)
         for venue, rt in self.venues.items():
             self.reconciled[venue] = await reconcile_orders(
                 rt.oms,
                 rt.client,
-                [s.owner for s in rt.slots],
-                {s.instrument.id: s.instrument for s in rt.slots},
+                self._owners(rt),
+                self._instruments(rt),
                 cancel_unknown=self.config.orders.unknown_orders == "cancel",
                 now_ns=self.clock(venue).now_ns(),
             )
@@ -138,7 +148,7 @@ class Engine:
                 rt.account.apply(update)
             for position in await rt.client.positions():
                 rt.account.apply(position)
-            await rt.client.subscribe([s.instrument for s in rt.slots])
+            await rt.client.subscribe(list(self._instruments(rt).values()))
         self.started_ns = time.time_ns()
         self._housekeeping = asyncio.get_running_loop().create_task(self._keep_house())
         for slot in self.slots:
@@ -191,6 +201,39 @@ class Engine:
         self.slots.append(slot)
         self._slot_by_owner[owner.key] = slot
 
+    def _build_hedge(self, p: EntryPlan) -> None:
+        perp_symbol = hedged_perp(p)
+        if perp_symbol is None:
+            if p.entry.hedge:
+                log.warning("hedge applies to hyperliquid spot entries only", entry=p.key)
+            return
+        rt = self.venues[p.venue]
+        spot = rt.client.instrument(p.entry.symbol)
+        perp = rt.client.instrument(perp_symbol)
+        market = rt.router.markets.get(perp.id) or MarketState(perp)
+        rt.router.add_market(market)
+        clock = self.clock(p.venue)
+        hedger = Hedger(
+            f"Hedge:{perp_symbol}:{p.venue.value}:{p.entry.symbol}",
+            spot,
+            perp,
+            rt.oms,
+            market,
+            now_ns=clock.now_ns,
+            save=self.store.put,
+            load=self.store.get,
+        )
+        rt.hedgers.append(hedger)
+        self.hedgers[p.key] = hedger
+
+    def _owners(self, rt: VenueRuntime) -> list[Owner]:
+        return [s.owner for s in rt.slots] + [h.owner for h in rt.hedgers]
+
+    def _instruments(self, rt: VenueRuntime) -> dict[str, Instrument]:
+        out: dict[str, Instrument] = {s.instrument.id: s.instrument for s in rt.slots}
+        out.update({h.perp.id: h.perp for h in rt.hedgers})
+        return out
+
     def _replayer(self, rt: VenueRuntime, slot: Slot) -> Replay:
         async def replay(strategy: Strategy) -> list[Fill]:
             """The fills the strategy missed while down, from its own watermark."""
@@ -219,8 +262,8 @@ class Engine:
                     await reconcile_orders(
                         rt.oms,
                         rt.client,
-                        [s.owner for s in rt.slots],
-                        {s.instrument.id: s.instrument for s in rt.slots},
+                        self._owners(rt),
+                        self._instruments(rt),
                         cancel_unknown=False,
                         now_ns=slot.runner.ctx.now_ns,
                         only=slot.owner,
@@ -238,9 +281,16 @@ class Engine:
     def _observe(self, m: Managed, event: OrderEvent) -> None:
         slot = self._slot_by_owner.get(m.owner.key)
         if slot is None:
+            self._observe_hedge(m, event)
             return
         if isinstance(event, Fill):
             self._journal_fill(slot, event)
+            hedger = self.hedgers.get(slot.plan.key)
+            if hedger is not None:
+                try:
+                    hedger.on_spot_fill(event)
+                except Exception as exc:  # the grid's own fill must still be delivered
+                    log.error("hedge failed", hedge=hedger.key, error=describe_error(exc))
             for listener in self.fill_listeners:
                 try:
                     listener(slot.plan, slot.instrument, event)
@@ -252,6 +302,26 @@ class Engine:
             venue=slot.plan.venue,
             strategy=slot.plan.entry.strategy.value,
             symbol=slot.plan.entry.symbol,
+            price_decimals=inst.price_decimals,
+            size_decimals=inst.size_decimals,
+        )
+
+    def _observe_hedge(self, m: Managed, event: OrderEvent) -> None:
+        inst = m.instrument
+        if isinstance(event, Fill):
+            self.journal.record_fill(
+                event,
+                venue=inst.venue,
+                strategy="Hedge",
+                symbol=inst.symbol,
+                price_decimals=inst.price_decimals,
+                size_decimals=inst.size_decimals,
+            )
+        self.journal.record_order(
+            m.order,
+            venue=inst.venue,
+            strategy="Hedge",
+            symbol=inst.symbol,
             price_decimals=inst.price_decimals,
             size_decimals=inst.size_decimals,
         )
@@ -276,6 +346,12 @@ class Engine:
         self.stopping = True
         if self._housekeeping is not None:
             self._housekeeping.cancel()
+        for rt in self.venues.values():
+            for hedger in rt.hedgers:
+                try:
+                    hedger.close_requests()  # before new orders are refused
+                except Exception as exc:
+                    log.error("closing a hedge failed", hedge=hedger.key, error=str(exc))
         for rt in self.venues.values():
             rt.oms.shutting_down = True
         if self.config.orders.cancel_on_shutdown:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from falconet.core.enums import InstrumentKind
 from falconet.core.events import (
     BalanceUpdate,
     BookDelta,
@@ -16,7 +17,9 @@ from falconet.core.events import (
     PositionUpdate,
     TopOfBook,
     Trade,
+    margin_asset,
 )
+from falconet.core.instrument import Instrument
 from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import OrderManager
 from falconet.engine.runner import Runner
@@ -46,6 +49,11 @@ class Router:
         inst = market.instrument.id
         self.markets[inst] = market
         self.runners.setdefault(inst, []).append(runner)
+
+    def add_market(self, market: MarketState) -> None:
+        """A market kept up to date for something other than a runner (a hedge's perp)."""
+        self.markets.setdefault(market.instrument.id, market)
+        self.runners.setdefault(market.instrument.id, [])
 
     def all_runners(self) -> list[Runner]:
         return [r for rs in self.runners.values() for r in rs]
@@ -87,7 +95,7 @@ class Router:
             self.account.apply(event)
             for runner in self.all_runners():
                 inst = runner.ctx.instrument
-                if event.asset in (inst.base, inst.quote):
+                if event.asset in _assets_of(inst):
                     runner.push(event)
         elif isinstance(event, PositionUpdate):
             self.account.apply(event)
@@ -95,3 +103,10 @@ class Router:
                 runner.push(event)
         else:
             self.stats.unrouted += 1
+
+
+def _assets_of(inst: Instrument) -> tuple[str, ...]:
+    """The balances a runner on `inst` trades with."""
+    if inst.kind is InstrumentKind.PERP:
+        return (margin_asset(inst.quote),)
+    return (inst.base, inst.quote)

@@ -4,4 +4,4 @@ from falconet.core.enums import Venue
 
 # Venues this version has an adapter for; entries on the others are accepted in config
 # files (and paper-traded with `falconet run --paper`) but cannot trade them yet.
-TRADABLE_VENUES = frozenset({Venue.PAPER})
+TRADABLE_VENUES = frozenset({Venue.PAPER, Venue.HYPERLIQUID})

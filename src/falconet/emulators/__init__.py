@@ -1,0 +1,1 @@
+"""Local servers that speak venues' real protocols, backed by the simulator."""

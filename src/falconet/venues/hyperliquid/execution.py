@@ -1,0 +1,240 @@
+"""Signing and sending exchange actions: over the WebSocket `post` when it is up, over
+REST otherwise, and never twice.
+
+A post that times out (or whose socket drops before the answer) may have been acted on.
+For orders, the cloid tells: `orderStatus` by cloid answers whether the venue has it,
+and only an unknown cloid is sent again. The resend is the same signed payload with the
+same nonce, so even if the first copy lands late the venue refuses the second as a
+reused nonce: the action happens at most once.
+
+The venue's envelope can say `"status":"ok"` while the real verdict is an `error` in
+`response.data.statuses[i]` (the seed's trap): callers get the statuses and judge each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import msgspec
+
+from falconet.engine.errors import (
+    OrderRejectedError,
+    RateLimitError,
+    VenueConnectionError,
+    VenueParseError,
+    VenueTimeoutError,
+)
+from falconet.observe.log import get_logger
+from falconet.venues.hyperliquid import messages as msgs
+from falconet.venues.hyperliquid.actions import exchange_payload
+from falconet.venues.hyperliquid.nonces import NonceSource
+from falconet.venues.hyperliquid.ratelimit import AddressBudget, WeightLimiter, action_weight
+from falconet.venues.hyperliquid.rest import RestClient
+from falconet.venues.hyperliquid.ws import HyperliquidSocket
+
+log = get_logger("hyperliquid")
+VENUE = "hyperliquid"
+_RATE_LIMIT_WORDS = ("rate limit", "too many", "ratelimit")
+RATE_LIMIT_RETRIES = 2
+
+
+class SignerLike(Protocol):
+    """What the executor needs of `signing.Signer` (tests inject a stub)."""
+
+    @property
+    def address(self) -> str: ...
+
+    def sign_l1(
+        self,
+        action: Mapping[str, Any],
+        nonce: int,
+        *,
+        vault_address: str | None = None,
+        expires_after: int | None = None,
+    ) -> dict[str, Any]: ...
+
+    def sign_user(
+        self, action: dict[str, Any], primary_type: str, fields: Sequence[tuple[str, str]]
+    ) -> dict[str, Any]: ...
+
+
+@dataclass
+class ExecStats:
+    actions: int = 0
+    ws_posts: int = 0
+    rest_sends: int = 0
+    rest_fallbacks: int = 0
+    status_checks: int = 0
+    resends_avoided: int = 0
+
+
+class Executor:
+    def __init__(
+        self,
+        *,
+        signer: SignerLike,
+        nonces: NonceSource,
+        rest: RestClient,
+        socket: HyperliquidSocket | None,
+        user: str,
+        vault_address: str | None,
+        use_ws: bool,
+        timeout_s: float,
+        limiter: WeightLimiter,
+        budget: AddressBudget,
+    ) -> None:
+        self.signer = signer
+        self.nonces = nonces
+        self.rest = rest
+        self.socket = socket
+        self.user = user
+        self.vault_address = vault_address
+        self.use_ws = use_ws
+        self.timeout_s = timeout_s
+        self.limiter = limiter
+        self.budget = budget
+        self.stats = ExecStats()
+
+    def sign(self, action: dict[str, Any]) -> dict[str, Any]:
+        nonce = self.nonces.next()
+        signature = self.signer.sign_l1(action, nonce, vault_address=self.vault_address)
+        return exchange_payload(action, signature, nonce, self.vault_address, None)
+
+    async def submit(
+        self,
+        action: dict[str, Any],
+        *,
+        batch_len: int = 1,
+        cancel: bool = False,
+        check_cloids: Sequence[str] = (),
+    ) -> list[Any]:
+        """Send an L1 action; the per-item statuses (empty for actions without any).
+        Raises OrderRejectedError when the whole request was refused. A refusal for
+        being over a rate limit is waited out (back-off) and sent again, freshly signed:
+        the venue did not act on it."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._submit_once(action, batch_len, cancel, check_cloids)
+            except RateLimitError as exc:
+                if attempt > RATE_LIMIT_RETRIES:
+                    raise
+                wait = await self.limiter.backoff(exc.retry_after_s)
+                log.warning("action rate limited: backing off", wait_s=wait, attempt=attempt)
+
+    async def _submit_once(
+        self,
+        action: dict[str, Any],
+        batch_len: int,
+        cancel: bool,
+        check_cloids: Sequence[str],
+    ) -> list[Any]:
+        await self.budget.acquire(batch_len, cancel=cancel)
+        payload = self.sign(action)
+        self.stats.actions += 1
+        socket = self.socket
+        fell_back = False
+        if self.use_ws and socket is not None and socket.connected:
+            await self.limiter.acquire(action_weight(batch_len))
+            try:
+                raw = await socket.post("action", payload, self.timeout_s)
+                self.stats.ws_posts += 1
+                return parse_statuses(bytes(raw))
+            except (VenueTimeoutError, VenueConnectionError) as exc:
+                self.stats.rest_fallbacks += 1
+                fell_back = True
+                log.warning("post unanswered: checking before REST", error=str(exc))
+                if check_cloids:
+                    landed = await self.landed(check_cloids)
+                    if landed is not None:
+                        self.stats.resends_avoided += 1
+                        return landed
+        raw_rest = await self.rest.exchange(payload, batch_len)
+        self.stats.rest_sends += 1
+        try:
+            return parse_statuses(raw_rest)
+        except OrderRejectedError as exc:
+            # the unanswered post arrived after our check: its nonce is now spent, and
+            # the order is the venue's; ask again rather than report a rejection
+            if fell_back and check_cloids and "nonce" in str(exc).lower():
+                landed = await self.landed(check_cloids)
+                if landed is not None:
+                    self.stats.resends_avoided += 1
+                    return landed
+            raise
+
+    async def submit_user(
+        self, action: dict[str, Any], primary_type: str, fields: Sequence[tuple[str, str]]
+    ) -> list[Any]:
+        """A user-signed action (usdClassTransfer…): its nonce is inside the action."""
+        await self.budget.acquire(1)
+        signature = self.signer.sign_user(action, primary_type, fields)
+        nonce = int(action.get("nonce", action.get("time", 0)))
+        payload = exchange_payload(action, signature, nonce, self.vault_address, None)
+        self.stats.actions += 1
+        self.stats.rest_sends += 1
+        return parse_statuses(await self.rest.exchange(payload))
+
+    async def order_status(self, oid_or_cloid: int | str) -> msgs.OrderStatusInfo:
+        self.stats.status_checks += 1
+        raw = await self.rest.info({"type": "orderStatus", "user": self.user, "oid": oid_or_cloid})
+        return msgs.ORDER_STATUS.decode(raw)
+
+    async def landed(self, cloids: Sequence[str]) -> list[Any] | None:
+        """Statuses rebuilt from `orderStatus` if the venue knows any of these orders;
+        None when it knows none of them (the request never arrived)."""
+        out: list[Any] = []
+        known = False
+        for cloid in cloids:
+            info = await self.order_status(cloid)
+            if info.status != "order" or info.order is None:
+                out.append({"error": "order not found after an unanswered request"})
+                continue
+            known = True
+            out.append(status_from_order(info.order))
+        return out if known else None
+
+
+def status_from_order(update: msgs.OrderUpdate) -> dict[str, Any]:
+    """An `orderStatus` answer in the shape of an order request's status."""
+    o, status = update.order, update.status
+    if status in {"open", "triggered"}:
+        return {"resting": {"oid": o.oid}}
+    if status == "filled":
+        return {"filled": {"totalSz": o.orig_sz or o.sz, "avgPx": o.limit_px, "oid": o.oid}}
+    if status.endswith("Rejected") or status == "rejected":
+        return {"error": status}
+    return {"canceled": {"oid": o.oid, "status": status}}
+
+
+def parse_statuses(raw: bytes) -> list[Any]:
+    """The statuses of an /exchange answer; raises when the envelope itself is an error."""
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise VenueParseError(f"unreadable exchange answer: {raw[:200]!r}", venue=VENUE) from exc
+    if not isinstance(body, dict):
+        raise VenueParseError(f"unexpected exchange answer: {raw[:200]!r}", venue=VENUE)
+    if body.get("status") != "ok":
+        text = str(body.get("response", body))[:300]
+        if any(word in text.lower() for word in _RATE_LIMIT_WORDS):
+            raise RateLimitError(text, venue=VENUE)
+        raise OrderRejectedError(text, venue=VENUE)
+    response = body.get("response")
+    if isinstance(response, dict):
+        data = response.get("data")
+        if isinstance(data, dict):
+            statuses = data.get("statuses")
+            if isinstance(statuses, list):
+                return statuses
+    return []
+
+
+def status_error(status: Any) -> str | None:
+    """The error text of one status, if it is one."""
+    if isinstance(status, dict) and "error" in status:
+        return str(status["error"])
+    return None

@@ -1,0 +1,413 @@
+"""Orders and account actions: place, cancel-replace amend, cancel, leverage,
+scheduleCancel, usdClassTransfer. Each order's verdict is the inner status of the
+answer (the envelope's "ok" only says the request was read).
+"""
+
+import asyncio
+from decimal import Decimal
+from typing import Any, Literal
+
+from falconet.core.enums import InstrumentKind, OrderType, Rounding, Side, TimeInForce
+from falconet.core.errors import PrecisionError
+from falconet.core.events import (
+    OrderAmended,
+    OrderAmendRejected,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderRejected,
+)
+from falconet.core.instrument import Instrument
+from falconet.engine.errors import (
+    InvalidRequestError,
+    OrderRejectedError,
+    describe_error,
+)
+from falconet.engine.venue import (
+    AmendRequest,
+    CancelRequest,
+    OrderRequest,
+)
+from falconet.observe.log import get_logger
+from falconet.venues.hyperliquid import messages as msgs
+from falconet.venues.hyperliquid.actions import (
+    USD_CLASS_TRANSFER_FIELDS,
+    USD_CLASS_TRANSFER_TYPE,
+    batch_modify_action,
+    cancel_action,
+    cancel_by_cloid_action,
+    check_cloid,
+    limit_type,
+    order_action,
+    order_wire,
+    schedule_cancel_action,
+    trigger_type,
+    update_leverage_action,
+    usd_class_transfer_action,
+)
+from falconet.venues.hyperliquid.core import VenueCore
+from falconet.venues.hyperliquid.execution import (
+    status_error,
+)
+from falconet.venues.hyperliquid.instruments import (
+    Market,
+)
+from falconet.venues.hyperliquid.orders import LiveOrder
+from falconet.venues.hyperliquid.units import MS, px_rounded, sz_rounded
+from falconet.venues.hyperliquid.wire import price_wire, size_wire
+
+log = get_logger("hyperliquid")
+
+MARKET_SLIPPAGE = Decimal("0.05")  # market orders: IOC limit 5 % through the mid (the SDK's)
+MIN_DEAD_MAN_S = 5.0  # scheduleCancel must be at least 5 s ahead
+_TIFS = {TimeInForce.POST_ONLY: "Alo", TimeInForce.GTC: "Gtc", TimeInForce.IOC: "Ioc"}
+_LEVERAGE_TOLERATED = ("position", "margin")
+
+
+class Trading(VenueCore):
+    """Orders, leverage, the dead man's switch and transfers."""
+
+    async def place(self, request: OrderRequest) -> None:
+        ts = self._clock_ns()
+        inst = request.instrument
+        lo = LiveOrder(
+            request.client_id,
+            inst,
+            request.side,
+            request.price,
+            request.quantity,
+            TimeInForce.IOC if request.order_type is OrderType.MARKET else request.time_in_force,
+            reduce_only=request.reduce_only,
+        )
+        reason = self._refusal(request)
+        if reason is not None:
+            self._reject(lo, reason, ts)
+            return
+        if self.tracker.get(request.client_id) is not None:
+            self._emit(
+                OrderRejected(
+                    ts_exchange=ts,
+                    ts_local=ts,
+                    instrument_id=inst.id,
+                    client_id=request.client_id,
+                    reason="duplicate client order id",
+                )
+            )
+            return
+        executor = self._need_executor()
+        market = self._market(inst)
+        self.tracker.add(lo)
+        lo.inflight = True
+        try:
+            wire = await self._order_wire(market, request)
+            statuses = await executor.submit(order_action([wire]), check_cloids=[request.client_id])
+        except OrderRejectedError as exc:
+            self._reject(lo, str(exc), self._clock_ns())
+            return
+        except PrecisionError as exc:
+            self._reject(lo, str(exc), self._clock_ns())
+            return
+        except BaseException:
+            lo.done = True  # the engine reports the failure as a rejection
+            raise
+        finally:
+            lo.inflight = False
+        status = statuses[0] if statuses else {"error": "the venue returned no status"}
+        self._apply_status(lo, status, self._clock_ns())
+
+    def _refusal(self, request: OrderRequest) -> str | None:
+        try:
+            check_cloid(request.client_id)
+        except ValueError as exc:
+            return str(exc)
+        if request.order_type in (OrderType.LIMIT, OrderType.MARKET):
+            if request.order_type is OrderType.LIMIT and request.price is None:
+                return "a limit order needs a price"
+            if request.order_type is OrderType.LIMIT and request.time_in_force not in _TIFS:
+                return f"time in force {request.time_in_force} not supported by hyperliquid"
+        elif request.trigger_price is None:
+            return f"a {request.order_type} order needs a trigger price"
+        if request.quantity <= 0:
+            return "quantity must be positive"
+        return None
+
+    async def _order_wire(self, m: Market, request: OrderRequest) -> dict[str, Any]:
+        inst, side, kind = request.instrument, request.side, request.order_type
+        price = request.price
+        if kind is OrderType.LIMIT:
+            assert price is not None
+            order_type = limit_type(_TIFS[request.time_in_force])  # type: ignore[arg-type]
+        elif kind is OrderType.MARKET:
+            price = price or await self._aggressive_price(inst, m, side, None)
+            order_type = limit_type("Ioc")
+        else:
+            trigger = request.trigger_price
+            assert trigger is not None
+            is_market = kind in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET)
+            tpsl: Literal["tp", "sl"] = (
+                "sl" if kind in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT) else "tp"
+            )
+            if price is None:
+                price = await self._aggressive_price(inst, m, side, trigger)
+            order_type = trigger_type(price_wire(inst, trigger), is_market, tpsl)
+        return order_wire(
+            m.asset,
+            side is Side.BUY,
+            price_wire(inst, price),
+            size_wire(inst, request.quantity),
+            request.reduce_only,
+            order_type,
+            request.client_id,
+        )
+
+    async def _aggressive_price(
+        self, inst: Instrument, m: Market, side: Side, reference: int | None
+    ) -> int:
+        """A market order is an IOC limit 5 % through the mid (or the trigger)."""
+        ref = reference or self._mids.get(m.coin) or await self._fetch_mid(inst, m)
+        factor = 1 + MARKET_SLIPPAGE if side is Side.BUY else 1 - MARKET_SLIPPAGE
+        value = inst.price_decimal(ref) * factor
+        rounding = Rounding.UP if side is Side.BUY else Rounding.DOWN
+        return inst.round_price(value, rounding)
+
+    async def _fetch_mid(self, inst: Instrument, m: Market) -> int:
+        book = msgs.BOOK.decode(await self.rest.info({"type": "l2Book", "coin": m.coin}))
+        if not book.levels[0] or not book.levels[1]:
+            raise OrderRejectedError(f"{inst.id}: no book to price a market order", venue="hl")
+        bid = px_rounded(inst, book.levels[0][0].px)
+        ask = px_rounded(inst, book.levels[1][0].px)
+        return (bid + ask) // 2
+
+    async def amend(self, request: AmendRequest) -> None:
+        ts = self._clock_ns()
+        inst = request.instrument
+        base: dict[str, Any] = {
+            "ts_exchange": ts,
+            "ts_local": ts,
+            "instrument_id": inst.id,
+            "client_id": request.client_id,
+            "venue_order_id": request.venue_order_id,
+        }
+        executor = self._need_executor()
+        m = self._market(inst)
+        lo = self.tracker.get(request.client_id) or await self._adopted(request)
+        if lo is None:
+            self._emit(OrderAmendRejected(**base, reason="order not found"))
+            return
+        new_cid = request.new_client_id
+        price = request.price if request.price is not None else lo.price
+        left = request.quantity - lo.filled
+        if price is None or left <= 0:
+            reason = "nothing left to amend" if left <= 0 else "a market order cannot be amended"
+            self._emit(OrderAmendRejected(**base, reason=reason))
+            return
+        if new_cid is not None:
+            try:
+                check_cloid(new_cid)
+            except ValueError as exc:
+                self._emit(OrderAmendRejected(**base, reason=str(exc)))
+                return
+        target: int | str = lo.oid if lo.oid is not None else lo.client_id
+        tif = _TIFS.get(lo.tif, "Gtc")
+        wire = order_wire(
+            m.asset,
+            lo.side is Side.BUY,
+            price_wire(inst, price),
+            size_wire(inst, left),
+            lo.reduce_only,
+            limit_type(tif),  # type: ignore[arg-type]
+            new_cid,
+        )
+        successor = LiveOrder(
+            new_cid or lo.client_id,
+            inst,
+            lo.side,
+            price,
+            request.quantity,
+            lo.tif,
+            filled=lo.filled,
+            accepted=True,
+            inflight=True,
+        )
+        successor.filled_before = lo.filled
+        if new_cid is not None:
+            self.tracker.add(successor)
+        lo.amending = True
+        try:
+            statuses = await executor.submit(
+                batch_modify_action([(target, wire)]), check_cloids=[new_cid] if new_cid else ()
+            )
+        except (OrderRejectedError, PrecisionError) as exc:
+            statuses = [{"error": str(exc)}]
+        except BaseException:
+            lo.amending = False
+            self._forget(successor, new_cid)
+            raise
+        finally:
+            successor.inflight = False
+        lo.amending = False
+        status = statuses[0] if statuses else {"error": "the venue returned no status"}
+        error = status_error(status)
+        now = self._clock_ns()
+        if error is not None or not isinstance(status, dict):
+            self._forget(successor, new_cid)
+            self._emit(OrderAmendRejected(**{**base, "ts_local": now}, reason=error or "no oid"))
+            if lo.gone_reason is not None:  # it was canceled meanwhile (or by the failed modify)
+                self._cancelled(lo, lo.gone_reason, now)
+            return
+        oid = None
+        for key in ("resting", "filled", "canceled"):
+            body = status.get(key)
+            if isinstance(body, dict) and "oid" in body:
+                oid = int(body["oid"])
+        if new_cid is None:  # no new cloid: the same record carries on under a new oid
+            lo.price, lo.quantity = price, request.quantity
+            if oid is not None:
+                self.tracker.bind(lo, oid)
+        else:
+            lo.replaced_by = new_cid
+            lo.done = True
+            if oid is not None:
+                self.tracker.bind(successor, oid)
+        self._emit(
+            OrderAmended(
+                ts_exchange=now,
+                ts_local=now,
+                instrument_id=inst.id,
+                client_id=request.client_id,
+                venue_order_id=str(oid) if oid else None,
+                price=price,
+                quantity=request.quantity,
+                new_client_id=new_cid,
+            )
+        )
+        if isinstance(status.get("canceled"), dict):
+            self._cancelled(successor if new_cid else lo, "canceled", now)
+
+    def _forget(self, order: LiveOrder, cid: str | None) -> None:
+        if cid is not None and self.tracker.get(cid) is order:
+            self.tracker.by_cid.pop(cid.lower(), None)
+
+    async def _adopted(self, request: AmendRequest | CancelRequest) -> LiveOrder | None:
+        """An order placed before this session: learn it from the venue by oid."""
+        vid = request.venue_order_id
+        executor = self.executor
+        if executor is None or not vid or not vid.isdigit():
+            return None
+        info = await executor.order_status(int(vid))
+        if info.order is None:
+            return None
+        o = info.order.order
+        inst = request.instrument
+        left = sz_rounded(inst, o.sz)
+        placed = sz_rounded(inst, o.orig_sz) if o.orig_sz else left
+        tif = TimeInForce.POST_ONLY if o.tif == "Alo" else TimeInForce.GTC
+        lo = LiveOrder(
+            request.client_id,
+            inst,
+            Side.BUY if o.side == "B" else Side.SELL,
+            px_rounded(inst, o.limit_px),
+            placed,
+            tif,
+            reduce_only=o.reduce_only,
+            oid=o.oid,
+            filled=placed - left,
+            accepted=True,
+        )
+        return self.tracker.add(lo)
+
+    async def cancel(self, request: CancelRequest) -> None:
+        ts = self._clock_ns()
+        executor = self._need_executor()
+        inst = request.instrument
+        m = self._market(inst)
+        lo = self.tracker.get(request.client_id) if request.client_id else None
+        oid = lo.oid if lo is not None else None
+        if oid is None and request.venue_order_id and request.venue_order_id.isdigit():
+            oid = int(request.venue_order_id)
+        if oid is not None:
+            action = cancel_action([(m.asset, oid)])
+        elif request.client_id:
+            action = cancel_by_cloid_action([(m.asset, request.client_id)])
+        else:
+            raise InvalidRequestError("cancel needs a client or venue order id", venue="hl")
+        try:
+            statuses = await executor.submit(action, cancel=True)
+        except OrderRejectedError as exc:
+            statuses = [{"error": str(exc)}]
+        status = statuses[0] if statuses else {"error": "the venue returned no status"}
+        error = status_error(status)
+        now = self._clock_ns()
+        if error is None:
+            if lo is not None:
+                self._cancelled(lo, "canceled", now)
+            else:
+                self._emit(
+                    OrderCanceled(
+                        ts_exchange=ts,
+                        ts_local=now,
+                        instrument_id=inst.id,
+                        client_id=request.client_id,
+                        venue_order_id=str(oid) if oid else None,
+                        reason="canceled",
+                    )
+                )
+            return
+        self._emit(
+            OrderCancelRejected(
+                ts_exchange=ts,
+                ts_local=now,
+                instrument_id=inst.id,
+                client_id=request.client_id,
+                venue_order_id=str(oid) if oid is not None else request.venue_order_id,
+                reason=error,
+            )
+        )
+
+    # --- leverage, dead man's switch, transfers -------------------------------------------
+
+    async def update_leverage(self, instrument: Instrument, leverage: int, is_cross: bool) -> None:
+        m = self._market(instrument)
+        if m.kind is not InstrumentKind.PERP:
+            raise InvalidRequestError(f"{instrument.id}: leverage is for perps", venue="hl")
+        await self._need_executor().submit(update_leverage_action(m.asset, is_cross, leverage))
+
+    async def _pin_leverage(self, leverage: int) -> None:
+        """At connect, per configured perp: builder dexes and isolated-only coins are
+        isolated, the rest cross. A refusal because of an open position or margin is
+        logged and tolerated (the seed's rule); any other is fatal."""
+        for inst in self.instruments.values():
+            m = self._market(inst)
+            if m.kind is not InstrumentKind.PERP:
+                continue
+            lev = min(leverage, m.max_leverage) if m.max_leverage else leverage
+            try:
+                await self.update_leverage(inst, lev, is_cross=not m.only_isolated)
+            except OrderRejectedError as exc:
+                if any(word in str(exc).lower() for word in _LEVERAGE_TOLERATED):
+                    log.warning("leverage not changed", symbol=inst.symbol, error=str(exc))
+                    continue
+                raise
+
+    async def _run_dead_man(self, horizon_s: float) -> None:
+        """Keep pushing the scheduled cancel-all ahead while we run: if this process
+        dies, the venue cancels our orders `horizon_s` later."""
+        horizon_s = max(horizon_s, MIN_DEAD_MAN_S)
+        executor = self._need_executor()
+        while True:
+            try:
+                at = self._clock_ns() // MS + int(horizon_s * 1000)
+                await executor.submit(schedule_cancel_action(at))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.counts["dead_man_errors"] += 1
+                log.warning("scheduleCancel refresh failed", error=describe_error(exc))
+            await asyncio.sleep(max(horizon_s / 3, 1.0))
+
+    async def usd_class_transfer(self, amount: Decimal, to_perp: bool) -> None:
+        """Move USDC between the spot and perp balances."""
+        executor = self._need_executor()
+        action = usd_class_transfer_action(
+            amount, to_perp, self.nonces.next(), self.settings.vault_address
+        )
+        await executor.submit_user(action, USD_CLASS_TRANSFER_TYPE, USD_CLASS_TRANSFER_FIELDS)

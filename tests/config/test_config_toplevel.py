@@ -174,7 +174,35 @@ def test_hyperliquid_block_is_checked_and_reaches_the_adapter_settings() -> None
     settings = client.settings  # type: ignore[attr-defined]
     assert (settings.leverage, settings.dead_man_s) == (3, 30.0)
     assert settings.base_url == "https://api.hyperliquid.xyz" and settings.symbols == ("BTC",)
-    for bad, field in (({"leverage": 0}, "leverage"), ({"dead_man_s": 2}, "dead_man_s"),
+    for bad, field in (({"leverage": 0}, "leverage"), ({"dead_man_s": 20}, "dead_man_s"),
                        ({"levrage": 3}, "levrage")):  # fmt: skip
         with pytest.raises(InvalidConfigError, match=rf"hyperliquid\.{field}"):
             parse_config({"hyperliquid": bad, "trading": []}, "c.json")
+
+
+def test_hyperliquid_endpoint_must_agree_with_the_entries_network() -> None:
+    from falconet.config import parse_config
+    from falconet.config.environment import load_env_settings
+    from falconet.config.problems import InvalidConfigError
+    from falconet.core.errors import ConfigError
+    from falconet.engine.build import hyperliquid_client, plan
+
+    key = "22" * 32
+    entry = {"symbol": "BTC", "exchange": "hyperliquid", "strategy": "MM", "qty": "0.001",
+             "testnet": True}  # fmt: skip
+    config = parse_config({"trading": [entry]}, "c.json")
+    mainnet = load_env_settings(
+        {"HYPERLIQUID_PRIVATE_KEY": key, "HYPERLIQUID_BASE_URL": "https://api.hyperliquid.xyz"},
+        dotenv_path=None,
+    )
+    with pytest.raises(ConfigError, match='entries say "testnet": true'):
+        hyperliquid_client(config, plan(config, paper=False), mainnet)
+    local = load_env_settings(
+        {"HYPERLIQUID_PRIVATE_KEY": key, "HYPERLIQUID_BASE_URL": "http://127.0.0.1:8555"},
+        dotenv_path=None,
+    )
+    client = hyperliquid_client(config, plan(config, paper=False), local)
+    assert client.settings.base_url == "http://127.0.0.1:8555"  # type: ignore[attr-defined]
+    with pytest.raises(InvalidConfigError, match="without a user name") as err:
+        load_env_settings({"HYPERLIQUID_BASE_URL": "https://bob:hunter2@x.io"}, dotenv_path=None)
+    assert "hunter2" not in str(err.value)

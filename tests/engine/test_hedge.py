@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from falconet.core.enums import InstrumentKind, OrderType, Side, TimeInForce, Venue
-from falconet.core.events import BookSnapshot, Fill, OrderAccepted, OrderRejected
+from falconet.core.events import BookSnapshot, Fill, OrderAccepted, OrderCanceled, OrderRejected
 from falconet.core.ids import ClientIdFactory
 from falconet.core.instrument import Instrument
 from falconet.engine.hedge import Hedger, perp_symbol
@@ -60,12 +60,14 @@ def make(store: Store | None = None, *, book: bool = True) -> tuple[Hedger, Fake
     return hedger, venue, store
 
 
-def spot_fill(side: Side, size: str, price: str = "25.15", tid: str = "1") -> Fill:
+def spot_fill(
+    side: Side, size: str, price: str = "25.15", tid: str = "1", order: str = "spot"
+) -> Fill:
     return Fill(
         ts_exchange=1,
         ts_local=1,
         instrument_id=SPOT.id,
-        client_id="spot",
+        client_id=order,
         trade_id=tid,
         side=side,
         price=SPOT.price(price),
@@ -101,7 +103,7 @@ async def test_second_buy_while_open_is_ignored_then_sell_covers_what_filled() -
     await settle()
     short = venue.placed[0].client_id
     perp_event(hedger, short, OrderAccepted, venue_order_id="11")
-    hedger.on_spot_fill(spot_fill(Side.BUY, "1", tid="2"))
+    hedger.on_spot_fill(spot_fill(Side.BUY, "1", tid="2", order="another buy"))
     await settle()
     assert len(venue.placed) == 1 and hedger.ignored_buys == 1
     perp_event(
@@ -121,7 +123,7 @@ async def test_second_buy_while_open_is_ignored_then_sell_covers_what_filled() -
     )  # fmt: skip
     assert hedger.state.open is False and hedger.state.short_filled == 0
     # the next buy starts a new cycle
-    hedger.on_spot_fill(spot_fill(Side.BUY, "1", tid="4"))
+    hedger.on_spot_fill(spot_fill(Side.BUY, "1", tid="4", order="next buy"))
     await settle()
     assert len(venue.placed) == 3 and hedger.state.cycles == 2
 
@@ -163,7 +165,8 @@ async def test_state_survives_a_restart_and_shutdown_closes_the_short() -> None:
     )  # fmt: skip
     again, venue2, _ = make(store)
     assert again.state.open is True and again.state.short_filled == PERP.size("2")
-    again.close_requests()
+    again.sync_position(-PERP.size("2"))  # the venue agrees
+    await again.close(wait_s=0)
     await settle()
     [close] = venue2.placed
     assert (close.side, close.reduce_only, close.time_in_force) == (Side.BUY, True, TimeInForce.IOC)
@@ -171,6 +174,78 @@ async def test_state_survives_a_restart_and_shutdown_closes_the_short() -> None:
     assert close.price is not None and close.price > PERP.price("25.2")  # through the book
 
 
+async def test_partial_fills_of_the_same_buy_are_all_hedged() -> None:
+    hedger, venue, _ = make()
+    for i, size in enumerate(("0.6", "0.5", "0.4")):  # one grid buy, filled in three
+        hedger.on_spot_fill(spot_fill(Side.BUY, size, tid=str(i)))
+        await settle()
+        if venue.placed and hedger.state.working:
+            req = venue.placed[-1]
+            perp_event(hedger, req.client_id, OrderAccepted, venue_order_id=f"v{i}")
+            perp_event(
+                hedger, req.client_id, Fill, venue_order_id=f"v{i}", trade_id=f"t{i}",
+                side=Side.SELL, price=req.price or 0, size=req.quantity,
+            )  # fmt: skip
+            await settle()
+    assert hedger.ignored_buys == 0
+    # each part is worth more than the 10 USDC minimum: shorted as it fills, 1.5 in all
+    assert sum(r.quantity for r in venue.placed) == PERP.size("1.5")
+    assert hedger.state.short_filled == PERP.size("1.5")
+
+
+async def test_a_sell_while_the_short_works_waits_for_it_then_covers_what_filled() -> None:
+    hedger, venue, _ = make()
+    hedger.on_spot_fill(spot_fill(Side.BUY, "2"))
+    await settle()
+    short = venue.placed[0].client_id
+    perp_event(hedger, short, OrderAccepted, venue_order_id="11")
+    hedger.on_spot_fill(spot_fill(Side.SELL, "2", tid="s"))
+    await settle()
+    assert [c.client_id for c in venue.cancels] == [short] and len(venue.placed) == 1
+    # the short filled in part before the cancel landed: still one cycle, covered after
+    perp_event(
+        hedger, short, Fill, venue_order_id="11", trade_id="t1", side=Side.SELL,
+        price=PERP.price("25.1"), size=PERP.size("0.7"),
+    )  # fmt: skip
+    perp_event(hedger, short, OrderCanceled, venue_order_id="11")
+    await settle()
+    cover = venue.placed[1]
+    assert (cover.side, cover.quantity, cover.reduce_only) == (Side.BUY, PERP.size("0.7"), True)
+    assert hedger.state.open is True and hedger.state.covering is True
+
+
+async def test_a_short_the_venue_no_longer_has_is_not_covered() -> None:
+    hedger, venue, store = make()
+    hedger.on_spot_fill(spot_fill(Side.BUY, "1"))
+    await settle()
+    short = venue.placed[0].client_id
+    perp_event(hedger, short, OrderAccepted, venue_order_id="11")
+    perp_event(
+        hedger, short, Fill, venue_order_id="11", trade_id="t1", side=Side.SELL,
+        price=PERP.price("25.1"), size=PERP.size("1"),
+    )  # fmt: skip
+    again, venue2, _ = make(store)
+    again.sync_position(0)  # closed by hand while the engine was down
+    assert (again.state.open, again.state.short_filled) == (False, 0)
+    await again.close(wait_s=0)
+    assert venue2.placed == []
+
+
 def test_perp_symbol_is_the_coin_before_the_slash() -> None:
     assert perp_symbol("HYPE/USDC") == "HYPE"
     assert perp_symbol("purr/usdc") == "PURR"
+
+
+def test_an_entry_on_the_hedges_perp_is_refused() -> None:
+    import pytest
+
+    from falconet.config.loader import parse_config
+    from falconet.core.errors import ConfigError
+    from falconet.engine.build import plan
+
+    grid = {"symbol": "HYPE/USDC", "exchange": "hyperliquid", "strategy": "Grid", "qty": "1",
+            "hedge": True}  # fmt: skip
+    mm = {"symbol": "HYPE", "exchange": "hyperliquid", "strategy": "MM", "qty": "1"}
+    with pytest.raises(ConfigError, match=r"HYPE on hyperliquid .* also hedges HYPE/USDC"):
+        plan(parse_config({"trading": [grid, mm]}, "c.json"), paper=False)
+    assert len(plan(parse_config({"trading": [grid]}, "c.json"), paper=False)) == 1

@@ -120,6 +120,26 @@ async def test_cancel_replace_amend_gets_a_new_id_and_the_old_ids_late_cancel_is
     assert isinstance(got[-1], Fill) and oms.open_orders(owner) == []
 
 
+async def test_a_replacement_filling_before_its_amend_is_answered_keeps_its_fill() -> None:
+    venue, oms, owner, got = setup(keeps_id=False)
+    old = submit(oms, owner, size=10)
+    oms.on_event(OrderAccepted(**base(old, vid="v1")))
+    oms.amend(owner, old, 600010, 10, 2)
+    await settle()
+    new = venue.amends[0].new_client_id
+    assert new is not None
+    # the venue's fill stream is faster than its answer to the amend
+    oms.on_event(Fill(**base(new, vid="v2"), trade_id="t1", side=Side.BUY, price=600010, size=4))
+    assert oms.stats.unknown_events == 0
+    assert [e.trade_id for e in got if isinstance(e, Fill)] == ["t1"]
+    oms.on_event(OrderAmended(**base(old, vid="v2"), price=600010, quantity=10, new_client_id=new))
+    [m] = oms.open_orders(owner)
+    assert (m.order.client_id, m.order.filled) == (new, 4)
+    assert oms.by_venue_id["v2"] == new and not oms.replacing
+    oms.on_event(Fill(**base(new, vid="v2"), trade_id="t2", side=Side.BUY, price=600010, size=6))
+    assert oms.open_orders(owner) == [] and oms.stats.unknown_events == 0
+
+
 async def test_fills_are_counted_once_by_order_and_trade_id() -> None:
     seen_in_journal = {("v1", "t0")}
     _venue, oms, owner, got = setup()

@@ -26,9 +26,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "transfer",
         help="move USDC between the spot and perp balances",
         description=(
-            "Signs a usdClassTransfer with HYPERLIQUID_PRIVATE_KEY for the account "
-            "HYPERLIQUID_WALLET_ADDRESS (or the key's own), on HYPERLIQUID_BASE_URL, else "
-            "mainnet (--testnet: testnet). Prints both balances after the transfer."
+            "Signs a usdClassTransfer with HYPERLIQUID_PRIVATE_KEY, which must be the "
+            "account's own key (the venue refuses transfers signed by an API wallet), on "
+            "HYPERLIQUID_BASE_URL, else mainnet (--testnet: testnet). Prints both balances "
+            "after the transfer."
         ),
     )
     t.add_argument("amount", help="USDC to move, e.g. 250 or 12.5")
@@ -47,8 +48,14 @@ def run(args: argparse.Namespace) -> int:
     env = load_env_settings(dotenv_path=".env").hyperliquid
     if env.private_key is None:
         raise ConfigError("HYPERLIQUID_PRIVATE_KEY is not set: it signs the transfer")
+    wanted = TESTNET_URL if args.testnet else MAINNET_URL
+    if env.base_url is not None and env.base_url.rstrip("/") in {MAINNET_URL, TESTNET_URL} - {
+        wanted
+    }:
+        given = "--testnet" if args.testnet else "no --testnet"
+        raise ConfigError(f"HYPERLIQUID_BASE_URL is {env.base_url} but {given} was given")
     settings = HyperliquidSettings(
-        base_url=env.base_url or (TESTNET_URL if args.testnet else MAINNET_URL),
+        base_url=env.base_url or wanted,
         private_key=env.private_key,
         account_address=env.wallet_address,
         vault_address=env.vault_address,

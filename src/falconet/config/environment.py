@@ -96,8 +96,11 @@ def _address_problem(value: str) -> str | None:
 
 
 def _url_problem(value: str) -> str | None:
-    if re.fullmatch(r"https?://[^\s/]+(:\d+)?/?", value):
+    # no user:password@ part: the URL is printed in reports and connection errors
+    if re.fullmatch(r"https?://[^\s/@:]+(:\d+)?/?", value):
         return None
+    if "@" in value:
+        return "expected an http(s) URL without a user name or password (value not shown)"
     return f"expected an http(s) URL such as https://api.hyperliquid.xyz, got {describe(value)}"
 
 

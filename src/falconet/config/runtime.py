@@ -81,7 +81,8 @@ ORDER_FIELDS: tuple[Field[Any], ...] = (
 
 HYPERLIQUID_FIELDS: tuple[Field[Any], ...] = (
     Field("leverage", integer(ge=1, le=50)),
-    Field("dead_man_s", decimal_value(ge="5", le="86400")),
+    # each refresh spends one action of the address's budget: not too often
+    Field("dead_man_s", decimal_value(ge="30", le="86400")),
 )
 
 

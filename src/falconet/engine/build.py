@@ -57,6 +57,14 @@ def plan(config: Config, *, paper: bool) -> list[EntryPlan]:
             raise ConfigError(f"{where}: a second {entry.strategy.value} entry for this symbol")
         seen.add(key)
         out.append(EntryPlan(entry, venue, key))
+    hedged = {perp: p for p in out if (perp := hedged_perp(p))}
+    for p in out:
+        if p.venue is Venue.HYPERLIQUID and p.entry.symbol.upper() in hedged:
+            raise ConfigError(
+                f"{config.source}: {p.entry.symbol} on hyperliquid is traded by an entry and "
+                f"also hedges {hedged[p.entry.symbol.upper()].entry.symbol}: both would share "
+                "one position; trade the perp from another account or drop the hedge"
+            )
     return out
 
 
@@ -103,7 +111,14 @@ def hyperliquid_client(config: Config, plans: list[EntryPlan], env: EnvSettings)
             "HYPERLIQUID_PRIVATE_KEY is not set: trading on hyperliquid needs the key of "
             "the account's API (agent) wallet, or of the account itself"
         )
-    base_url = hl.base_url or (TESTNET_URL if testnet == {True} else MAINNET_URL)
+    wanted = TESTNET_URL if testnet == {True} else MAINNET_URL
+    other = MAINNET_URL if wanted == TESTNET_URL else TESTNET_URL
+    if hl.base_url is not None and hl.base_url.rstrip("/") == other:
+        raise ConfigError(
+            f"HYPERLIQUID_BASE_URL is {other} but the hyperliquid entries say "
+            f'"testnet": {str(testnet == {True}).lower()}; fix one of them'
+        )
+    base_url = hl.base_url or wanted
     symbols = [p.entry.symbol for p in plans]
     symbols += [s for s in (hedged_perp(p) for p in plans) if s]
     return HyperliquidVenue(

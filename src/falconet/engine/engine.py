@@ -148,6 +148,9 @@ class Engine:
                 rt.account.apply(update)
             for position in await rt.client.positions():
                 rt.account.apply(position)
+            for hedger in rt.hedgers:
+                venue_position = rt.account.positions.get(hedger.perp.id)
+                hedger.sync_position(venue_position.size if venue_position else 0)
             await rt.client.subscribe(list(self._instruments(rt).values()))
         self.started_ns = time.time_ns()
         self._housekeeping = asyncio.get_running_loop().create_task(self._keep_house())
@@ -346,12 +349,13 @@ class Engine:
         self.stopping = True
         if self._housekeeping is not None:
             self._housekeeping.cancel()
-        for rt in self.venues.values():
-            for hedger in rt.hedgers:
-                try:
-                    hedger.close_requests()  # before new orders are refused
-                except Exception as exc:
-                    log.error("closing a hedge failed", hedge=hedger.key, error=str(exc))
+        hedgers = [h for rt in self.venues.values() for h in rt.hedgers]
+        results = await asyncio.gather(
+            *(h.close() for h in hedgers), return_exceptions=True
+        )  # before new orders are refused
+        for hedger, result in zip(hedgers, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error("closing a hedge failed", hedge=hedger.key, error=str(result))
         for rt in self.venues.values():
             rt.oms.shutting_down = True
         if self.config.orders.cancel_on_shutdown:

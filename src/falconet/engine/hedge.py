@@ -17,6 +17,8 @@ order) is saved after every change, so a restart resumes the same cycle.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,9 +28,7 @@ from falconet.core.enums import OrderType, Rounding, Side, TimeInForce
 from falconet.core.events import (
     Event,
     Fill,
-    OrderCanceled,
     OrderEvent,
-    OrderExpired,
     OrderRejected,
 )
 from falconet.core.ids import Intent, StrategyCode
@@ -44,9 +44,12 @@ MARKET_SLIPPAGE = Decimal("0.05")  # the venue's own market orders are limits 5%
 
 @dataclass
 class HedgeState:
-    open: bool = False  # a cycle is running: a short was sent for a spot buy
-    short_sent: int = 0  # perp size units the open order asked for
+    open: bool = False  # a cycle is running: spot was bought, a short is (being) built
+    spot_order: str | None = None  # the spot buy whose fills this cycle hedges
+    target: int = 0  # perp size units bought on spot in this cycle
+    short_sent: int = 0  # perp size units of shorts sent in this cycle
     short_filled: int = 0  # perp size units short from our hedge fills (net of covers)
+    covering: bool = False  # a spot sell came: buy the short back once nothing works
     working: str | None = None  # client id of the hedge order in flight, if any
     working_side: str | None = None
     cycles: int = 0
@@ -59,7 +62,7 @@ class HedgeState:
         if not data:
             return cls()
         known = {k: data[k] for k in vars(cls()) if k in data}
-        for k in ("short_sent", "short_filled", "cycles"):
+        for k in ("target", "short_sent", "short_filled", "cycles"):
             if k in known:
                 known[k] = int(known[k])
         return cls(**known)
@@ -95,35 +98,61 @@ class Hedger:
         if fill.price <= 0 or fill.size <= 0:
             return
         st = self.state
+        order = fill.venue_order_id or fill.client_id
         if fill.side is Side.BUY:
-            if st.open:
-                self.ignored_buys += 1
+            if not st.open:
+                st.open, st.spot_order, st.cycles = True, order, st.cycles + 1
+                st.target = st.short_sent = 0
+                st.covering = False
+            elif st.spot_order != order or st.covering:
+                self.ignored_buys += 1  # one short per cycle
+                self._persist()
                 return
-            size = self._perp_size(fill)
-            if size <= 0:
-                log.warning("spot fill too small to hedge", hedge=self.key)
-                return
-            st.open, st.short_sent = True, size
-            st.cycles += 1
-            self._send(Side.SELL, size, Intent.HEDGE_OPEN, reduce_only=False)
-        elif st.open:
+            st.target += self.perp.floor_size(self.spot.size_decimal(fill.size))
+            self._top_up()
+        elif st.open and not st.covering:
+            st.covering = True
             if st.working is not None and st.working_side == Side.SELL.value:
-                # the short has not (fully) filled: stop it, cover what it did
+                # the short is still working: stop it, cover what it did once it ends
                 self.oms.cancel(self.owner, st.working, self.now_ns())
-            if st.short_filled > 0:
-                self._send(Side.BUY, st.short_filled, Intent.HEDGE_CLOSE, reduce_only=True)
-            else:
-                st.open = False
+            self._cover()
         self._persist()
 
-    def _perp_size(self, fill: Fill) -> int:
-        """The spot fill's size in perp lots, raised to the perp's minimum order value."""
-        qty = self.spot.size_decimal(fill.size)
-        size = self.perp.floor_size(qty)
-        price = self._touch(Side.SELL) or self.perp.round_price(self.spot.price_decimal(fill.price))
-        if price > 0:
-            size = max(size, self.perp.min_size_for_notional(price))
-        return size
+    def _top_up(self) -> None:
+        """Short what the cycle's spot buys added, one order at a time. The first order
+        is raised to the venue's minimum order value; later remainders below it wait."""
+        st = self.state
+        if st.working is not None or st.covering:
+            return
+        need = st.target - st.short_sent
+        if need <= 0:
+            return
+        price = self._touch(Side.SELL) or self._spot_price_on_perp()
+        least = self.perp.min_size_for_notional(price) if price > 0 else need
+        if need < least:
+            if st.short_sent:
+                return
+            need = least
+        st.short_sent += need
+        self._send(Side.SELL, need, Intent.HEDGE_OPEN, reduce_only=False)
+
+    def _cover(self) -> None:
+        st = self.state
+        if not st.covering or st.working is not None:
+            return  # a short still working: covered when it ends
+        if st.short_filled > 0:
+            self._send(Side.BUY, st.short_filled, Intent.HEDGE_CLOSE, reduce_only=True)
+        else:
+            self._end_cycle()
+
+    def _end_cycle(self) -> None:
+        st = self.state
+        st.open = st.covering = False
+        st.spot_order, st.target, st.short_sent = None, 0, 0
+
+    def _spot_price_on_perp(self) -> int:
+        mid = self.market.book.best_bid or self.market.book.best_ask
+        return mid or 0
 
     # --- orders -----------------------------------------------------------------------------
 
@@ -138,18 +167,24 @@ class Hedger:
         else:
             # a marketable limit at the touch (GTC, as the seed sends it)
             order_type, tif = OrderType.LIMIT, TimeInForce.GTC
+        self._submit(side, size, price, order_type, tif, intent, reduce_only=reduce_only)
+
+    def _submit(
+        self,
+        side: Side,
+        size: int,
+        price: int | None,
+        order_type: OrderType,
+        tif: TimeInForce,
+        intent: Intent,
+        *,
+        reduce_only: bool,
+    ) -> None:
+        # `working` is set before the OMS can answer (a refusal arrives on the next tick)
         cid = self.oms.submit(
-            self.owner,
-            side,
-            price,
-            size,
-            tif=tif,
-            order_type=order_type,
-            reduce_only=reduce_only,
-            intent=intent,
-            level=0,
-            ts=self.now_ns(),
-        )
+            self.owner, side, price, size, tif=tif, order_type=order_type,
+            reduce_only=reduce_only, intent=intent, level=0, ts=self.now_ns(),
+        )  # fmt: skip
         self.state.working, self.state.working_side = cid, side.value
         log.info(
             "hedge order",
@@ -157,6 +192,7 @@ class Hedger:
             side=side.value,
             size=self.perp.size_str(size),
             price=self.perp.price_str(price) if price else "market",
+            reduce_only=reduce_only,
         )
 
     # --- perp order events ----------------------------------------------------------------
@@ -168,29 +204,60 @@ class Hedger:
         if isinstance(event, Fill):
             st.short_filled += event.size if event.side is Side.SELL else -event.size
             st.short_filled = max(st.short_filled, 0)
-            if event.side is Side.BUY and st.short_filled == 0:
-                st.open = False
-        elif isinstance(event, OrderRejected | OrderCanceled | OrderExpired) and (
-            event.client_id == st.working or st.working is None
-        ):
-            if st.working_side == Side.SELL.value and st.short_filled == 0:
-                st.open = False  # nothing was shorted: the cycle never started
-            if isinstance(event, OrderRejected):
-                log.warning("hedge order rejected", hedge=self.key, reason=event.reason)
-        order = self.oms.orders.get(st.working) if st.working else None
-        if order is None or order.order.status.is_terminal:
+        if isinstance(event, OrderRejected):
+            log.warning("hedge order rejected", hedge=self.key, reason=event.reason)
+        m = self.oms.orders.get(st.working) if st.working else None
+        if st.working is not None and (m is None or m.order.status.is_terminal):
+            unfilled = 0 if m is None else m.order.quantity - m.order.filled
+            side = st.working_side
             st.working = st.working_side = None
+            if side == Side.SELL.value:
+                st.short_sent -= unfilled  # what did not become short may be sent again
+                if isinstance(event, OrderRejected) and st.short_filled == 0:
+                    self._end_cycle()  # nothing was shorted: the cycle never started
+                    st.cycles -= 1
+                elif st.covering:
+                    self._cover()
+            elif isinstance(event, OrderRejected):
+                # a refused cover: the venue's position decides at the next start
+                # (`sync_position`); no resend loop here
+                st.covering = False
+            elif st.covering:
+                self._cover()
         self._persist()
+
+    def sync_position(self, venue_size: int | None) -> None:
+        """At start-up, with the venue's perp position: a short it no longer has (closed
+        by hand, liquidated, covered while we were down) is not ours to cover."""
+        st = self.state
+        venue_short = max(-(venue_size or 0), 0)
+        if st.short_filled > venue_short:
+            log.warning(
+                "hedge short larger than the venue's: taking the venue's",
+                hedge=self.key,
+                ours=self.perp.size_str(st.short_filled),
+                venue=self.perp.size_str(venue_short),
+            )
+            st.short_filled = venue_short
+            if st.short_filled == 0 and st.working is None:
+                self._end_cycle()
+            self._persist()
 
     # --- shutdown ---------------------------------------------------------------------------
 
-    def close_requests(self) -> None:
-        """Cancel working hedge orders and close the short with a reduce-only order
-        (called before the engine stops taking new orders)."""
+    async def close(self, wait_s: float = 0.5) -> None:
+        """Cancel working hedge orders, wait (briefly) for them to end, then close the
+        short with a reduce-only IOC limit through the book (called before the engine
+        stops taking new orders)."""
         for m in self.oms.open_orders(self.owner):
             self.oms.cancel(self.owner, m.order.client_id, self.now_ns())
+        deadline = time.monotonic() + wait_s
+        while self.oms.open_orders(self.owner) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        self.state.working = self.state.working_side = None
         if self.state.short_filled > 0:
             self._close_short()
+        self._persist()
 
     def _close_short(self) -> None:
         size = self.state.short_filled
@@ -202,19 +269,10 @@ class Hedger:
         price = self.perp.round_price(
             self.perp.price_decimal(ask) * (1 + MARKET_SLIPPAGE), Rounding.UP
         )
-        cid = self.oms.submit(
-            self.owner,
-            Side.BUY,
-            price,
-            size,
-            tif=TimeInForce.IOC,
-            order_type=OrderType.LIMIT,
+        self._submit(
+            Side.BUY, size, price, OrderType.LIMIT, TimeInForce.IOC, Intent.HEDGE_CLOSE,
             reduce_only=True,
-            intent=Intent.HEDGE_CLOSE,
-            level=0,
-            ts=self.now_ns(),
-        )
-        self.state.working, self.state.working_side = cid, Side.BUY.value
+        )  # fmt: skip
         log.info("hedge closed at shutdown", hedge=self.key, size=self.perp.size_str(size))
 
     def _persist(self) -> None:

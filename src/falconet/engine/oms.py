@@ -119,6 +119,9 @@ class OrderManager:
         self.orders: dict[str, Managed] = {}
         self.by_venue_id: dict[str, str] = {}
         self.replaced: dict[str, str] = {}  # cancel-replace: old client id -> new
+        # cancel-replace amends in flight: the replacement's client id -> the order's.
+        # The replacement may fill before the venue answers the amend.
+        self.replacing: dict[str, str] = {}
         self.fills = fills or FillGate()
         self.stats = OmsStats()
         self.shutting_down = False
@@ -230,6 +233,8 @@ class OrderManager:
         if not self.venue.capabilities.amend_keeps_id and m.tag is not None:
             new_tag = self.ids.next(m.tag.strategy, m.tag.intent, m.tag.level)
             new_cid = new_tag.encode(self.fmt)
+        if new_cid is not None:
+            self.replacing[new_cid] = client_id
         request = AmendRequest(client_id, inst, o.venue_order_id, price, size, new_cid)
         self._send(owner, client_id, ts, self.venue.amend(request), amend=True)
 
@@ -280,6 +285,8 @@ class OrderManager:
         cid = event.client_id
         if cid not in self.orders and event.venue_order_id in self.by_venue_id:
             cid = self.by_venue_id[event.venue_order_id]
+        if cid not in self.orders and cid in self.replacing:
+            cid = self.replacing[cid]  # the replacement, before its amend was answered
         if cid in self.replaced and isinstance(event, OrderCanceled):
             # the old half of a cancel-replace amend: expected, not news
             self.stats.late_cancels_ignored += 1
@@ -306,6 +313,9 @@ class OrderManager:
                 return
         if event.venue_order_id:
             self.by_venue_id[event.venue_order_id] = m.order.client_id
+        if isinstance(event, OrderAmended | OrderAmendRejected):
+            for new in [n for n, old in self.replacing.items() if old == cid]:
+                del self.replacing[new]
         if isinstance(event, OrderAmended) and event.new_client_id:
             self._rekey(cid, event.new_client_id)
             if m.order.status is OrderStatus.PENDING_CANCEL:
@@ -332,6 +342,9 @@ class OrderManager:
         m.owner.deliver(event)
 
     def _rekey(self, old: str, new: str) -> None:
+        if vid := self.orders[old].order.venue_order_id:
+            # a fill of the replacement may have bound its venue id to the old key
+            self.by_venue_id[vid] = new
         m = self.orders.pop(old)
         self.orders[new] = m
         self.replaced[old] = new
@@ -372,6 +385,9 @@ class OrderManager:
             m = self.orders.pop(cid)
             if m.order.venue_order_id:
                 self.by_venue_id.pop(m.order.venue_order_id, None)
+        for new, old in list(self.replacing.items()):
+            if old not in self.orders:
+                del self.replacing[new]
 
 
 def _base(inst: Instrument, cid: str, ts: int) -> dict[str, Any]:

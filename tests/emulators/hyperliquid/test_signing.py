@@ -98,3 +98,7 @@ def test_agent_approval(make_emulator: Callable[..., Running]) -> None:
     assert res == {"status": "ok", "response": {"type": "default"}}
     balances = emu.run(emu.emu.spot_balances, user)
     assert balances["USDC"] == 100_100
+    # an API wallet trades for its user but cannot move the user's money
+    res = agent_ex.usd_class_transfer(50.0, True)
+    assert res["status"] == "err" and "does not exist" in res["response"]
+    assert emu.run(emu.emu.spot_balances, user)["USDC"] == 100_100

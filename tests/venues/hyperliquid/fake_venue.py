@@ -48,6 +48,15 @@ class Knobs:
     post_errors: int = 0  # the next N action posts are answered {"type":"error"} (429 text)
     ack_subscriptions: bool = True
     answer_pings: bool = True
+    # request kind ("exchange" or an info type) -> the next N such HTTP requests hang for
+    # stall_s and are not acted on (the client times out)
+    stall: dict[str, int] = field(default_factory=dict)
+    stall_s: float = 1.0
+    fail_info: dict[str, int] = field(default_factory=dict)  # info type -> next N get a 500
+    rest_rate_limited: int = 0  # the next N REST /exchange actions get a rate-limit refusal
+    fill_on_modify: str | None = None  # a batchModify post: the old order fills this first
+    cancel_update_on_modify: bool = False  # a batchModify post: orderUpdates "canceled" first
+    modify_error: str | None = None  # the next modify is refused, the old order untouched
 
 
 @dataclass
@@ -78,6 +87,8 @@ class FakeHyperliquid:
     next_oid: int = 1000
     port: int = 0
     late: list[dict[str, Any]] = field(default_factory=list)
+    time_ms: int = 1_700_000_000_000  # the venue's clock (clearinghouseState "time")
+    next_tid: int = 900_000
 
     def __post_init__(self) -> None:
         self.app = web.Application()
@@ -168,7 +179,7 @@ class FakeHyperliquid:
         return [o for o in self.orders.values() if o.status == "open"]
 
     def _by_cloid(self, cloid: str) -> FakeOrder | None:
-        for o in self.orders.values():
+        for o in reversed(self.orders.values()):  # the newest order with that cloid
             if o.cloid == cloid:
                 return o
         return None
@@ -225,6 +236,10 @@ class FakeHyperliquid:
                 old = self.orders.get(target) if isinstance(target, int) else self._by_cloid(target)
                 if old is None or old.status != "open":
                     out.append({"error": "Cannot modify canceled or filled order"})
+                    continue
+                if self.knobs.modify_error is not None:
+                    out.append({"error": self.knobs.modify_error})
+                    self.knobs.modify_error = None
                     continue
                 old.status = "canceled"
                 out.append(self._place(mod["order"]))
@@ -295,7 +310,7 @@ class FakeHyperliquid:
                 ],
                 "marginSummary": {"accountValue": "1000.0", "totalNtlPos": "0"},
                 "withdrawable": "900.0",
-                "time": 1_700_000_000_000,
+                "time": self.time_ms,
             }
         if kind == "spotClearinghouseState":
             return {
@@ -311,12 +326,25 @@ class FakeHyperliquid:
             return web.Response(status=429, text="rate limited")
         return None
 
+    async def _stalled(self, kind: str) -> web.Response | None:
+        if self.knobs.stall.get(kind, 0) > 0:
+            self.knobs.stall[kind] -= 1
+            await asyncio.sleep(self.knobs.stall_s)
+            return web.Response(status=504, text="stalled")
+        if self.knobs.fail_info.get(kind, 0) > 0:
+            self.knobs.fail_info[kind] -= 1
+            return web.Response(status=500, text="server error")
+        return None
+
     async def _info(self, request: web.Request) -> web.Response:
         refused = self._throttled()
         if refused is not None:
             return refused
         body = await request.json()
         self.info_calls.append(body)
+        stalled = await self._stalled(body["type"])
+        if stalled is not None:
+            return stalled
         answer = web.json_response(self.info(body))
         if body["type"] == "orderStatus":
             while self.late:  # the lost post turns up just after the check
@@ -327,7 +355,14 @@ class FakeHyperliquid:
         refused = self._throttled()
         if refused is not None:
             return refused
-        return web.json_response(self.act(await request.json()))
+        body = await request.json()
+        stalled = await self._stalled("exchange")
+        if stalled is not None:
+            return stalled
+        if self.knobs.rest_rate_limited > 0:
+            self.knobs.rest_rate_limited -= 1
+            return web.json_response({"status": "err", "response": "Too many requests sent"})
+        return web.json_response(self.act(body))
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -367,6 +402,7 @@ class FakeHyperliquid:
                     reply = {"id": body["id"], "response": error}
                     await ws.send_str(json.dumps({"channel": "post", "data": reply}))
                     return
+                await self._before_modify(request["payload"])
                 if self.knobs.silent_posts > 0:
                     self.knobs.silent_posts -= 1
                     if self.knobs.late_apply:
@@ -379,6 +415,36 @@ class FakeHyperliquid:
                 payload = self.info(request["payload"])
             reply = {"id": body["id"], "response": {"type": request["type"], "payload": payload}}
             await ws.send_str(json.dumps({"channel": "post", "data": reply}))
+
+    async def _before_modify(self, payload: dict[str, Any]) -> None:
+        """What the venue streams about the old order while a batchModify is on its way:
+        a fill on it, or its cancel (the knobs)."""
+        action = payload["action"]
+        if action["type"] != "batchModify":
+            return
+        for mod in action["modifies"]:
+            target = mod["oid"]
+            old = self.orders.get(target) if isinstance(target, int) else self._by_cloid(target)
+            if old is None or old.status != "open":
+                continue
+            size = self.knobs.fill_on_modify
+            if size is not None:
+                self.knobs.fill_on_modify = None
+                self.next_tid += 1
+                fill = self.add_fill(
+                    old.oid, old.coin, old.side, old.px, size, tid=self.next_tid,
+                    time=self.time_ms + 1, cloid=old.cloid,
+                )  # fmt: skip
+                old.sz = f"{float(old.sz) - float(size):.8g}"
+                await self.push("userFills", {"user": USER, "fills": [fill]})
+            if self.knobs.cancel_update_on_modify:
+                update = {
+                    "coin": old.coin, "side": old.side, "limitPx": old.px, "sz": old.sz,
+                    "oid": old.oid, "timestamp": old.timestamp, "origSz": old.orig_sz,
+                    "cloid": old.cloid,
+                }  # fmt: skip
+                status = {"order": update, "status": "canceled", "statusTimestamp": 2}
+                await self.push("orderUpdates", [status])
 
 
 def _ok(kind: str, statuses: list[Any]) -> dict[str, Any]:

@@ -328,7 +328,9 @@ class EmulatedVenue:
                 )
         except verify.SignatureError:
             return _err("Invalid signature")
-        user = self.agents.get(signer, signer)
+        # API (agent) wallets act for their user in L1 actions only: transfers and other
+        # user-signed actions must be signed by the user's own key
+        user = signer if user_signed else self.agents.get(signer, signer)
         acct = self.account(user) if user == signer else self.fund(user)
         if acct is None:
             return _err(f"L1 error: User or API Wallet {signer} does not exist.")

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from falconet.core.enums import InstrumentKind, TimeInForce
+from falconet.core.enums import InstrumentKind, Side, TimeInForce
 from falconet.core.events import (
     BalanceUpdate,
     Event,
@@ -41,7 +41,7 @@ from falconet.venues.hyperliquid.instruments import (
     dexes_needed,
 )
 from falconet.venues.hyperliquid.nonces import NonceSource
-from falconet.venues.hyperliquid.orders import LiveOrder, OrderTracker
+from falconet.venues.hyperliquid.orders import LiveOrder, OrderTracker, PendingAmend
 from falconet.venues.hyperliquid.ratelimit import AddressBudget, WeightLimiter
 from falconet.venues.hyperliquid.rest import RestClient
 from falconet.venues.hyperliquid.settings import HyperliquidSettings
@@ -109,6 +109,7 @@ class VenueCore:
                 budget=self.budget,
             )
         self.tracker = OrderTracker()
+        self._amends: dict[str, PendingAmend] = {}  # replacement cid -> unanswered amend
         self.universe = Universe(())
         self.instruments: dict[str, Instrument] = {}  # config symbol -> instrument
         self.on_reconnect: list[Callable[[], Awaitable[None]]] = []
@@ -123,6 +124,7 @@ class VenueCore:
         self._cloid_of_oid: dict[int, str | None] = {}
         self._listed: list[OrderReport] = []
         self._listed_ns = 0  # when that list was asked for
+        self._listed_ok = False  # the list was read on this connection
         self._spot_streamed = False  # webData2 carries spot balances (spotState)
         self._balance_refresh: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -146,6 +148,15 @@ class VenueCore:
         raise NotImplementedError
 
     def _on_data(self) -> None:
+        raise NotImplementedError
+
+    # defined by the trading and recovery parts
+    async def _settle_order(self, lo: LiveOrder) -> None:
+        raise NotImplementedError
+
+    async def _flip_problem(
+        self, instrument: Instrument, side: Side, quantity: int, *, exit: bool
+    ) -> str | None:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -194,15 +205,15 @@ class VenueCore:
     def _on_fills(self, msg: msgs.UserFills, ts: int) -> None:
         """Live fills, each once. The first message after (re)subscribing is a snapshot of
         recent history: only its fills newer than the watermark (made while we were not
-        listening) are news; older ones are remembered, not replayed."""
+        listening) are news. Older ones are skipped before their key is recorded, so the
+        reconnect catch-up (which re-reads a margin before the watermark) can still
+        deliver one that was in fact missed."""
         for f in msg.fills:
-            key = account.fill_key(f)
-            if not self._first_time(key):
-                continue
             if msg.is_snapshot and f.time < self._watermark_ms:
                 self.counts["snapshot_fills_skipped"] += 1
                 continue
-            self._emit_fill(f, ts)
+            if self._first_time(account.fill_key(f)):
+                self._emit_fill(f, ts)
 
     def _emit_fill(self, f: msgs.UserFill, ts: int) -> None:
         inst = self.universe.instrument_for_coin(f.coin)
@@ -254,6 +265,8 @@ class VenueCore:
             return
         if status == "filled":
             return  # the fills say it, with prices and fees
+        if lo is not None and lo.oid is not None and o.oid != lo.oid:
+            return  # an oid the order no longer has (the old half of a same-id amend)
         rejected = status == "rejected" or status.endswith("Rejected")
         if lo is None:
             # not ours this session (placed before a restart, or by hand): tell the

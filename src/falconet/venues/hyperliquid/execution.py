@@ -5,7 +5,10 @@ A post that times out (or whose socket drops before the answer) may have been ac
 For orders, the cloid tells: `orderStatus` by cloid answers whether the venue has it,
 and only an unknown cloid is sent again. The resend is the same signed payload with the
 same nonce, so even if the first copy lands late the venue refuses the second as a
-reused nonce: the action happens at most once.
+reused nonce: the action happens at most once. Once a payload has gone unanswered no new
+one is signed for the same action (a rate-limit refusal of the resend is waited out and
+the same payload sent again, after another check); when the outcome cannot be learnt,
+OutcomeUnknownError (a VenueTimeoutError) says so and the caller settles it later.
 
 The venue's envelope can say `"status":"ok"` while the real verdict is an `error` in
 `response.data.statuses[i]` (the seed's trap): callers get the statuses and judge each.
@@ -38,6 +41,21 @@ log = get_logger("hyperliquid")
 VENUE = "hyperliquid"
 _RATE_LIMIT_WORDS = ("rate limit", "too many", "ratelimit")
 RATE_LIMIT_RETRIES = 2
+
+
+class OutcomeUnknownError(VenueTimeoutError):
+    """An action went unanswered and could not be confirmed either way: the venue may
+    have acted on it. Orders are then settled later by `orderStatus(cloid)`."""
+
+
+@dataclass
+class _Attempt:
+    """One `submit()`: the signed payload, and whether a copy of it went unanswered.
+    Once it has, no new signature is made for the same orders: only the same payload
+    (same nonce) is sent again, after another `landed()` check."""
+
+    payload: dict[str, Any] | None = None
+    unanswered: bool = False
 
 
 class SignerLike(Protocol):
@@ -112,18 +130,26 @@ class Executor:
     ) -> list[Any]:
         """Send an L1 action; the per-item statuses (empty for actions without any).
         Raises OrderRejectedError when the whole request was refused. A refusal for
-        being over a rate limit is waited out (back-off) and sent again, freshly signed:
-        the venue did not act on it."""
-        attempt = 0
+        being over a rate limit is waited out (back-off) and sent again: freshly signed
+        when no copy went unanswered (the venue did not act on it), otherwise the SAME
+        payload (same nonce), after asking `orderStatus` again, so the action can happen
+        at most once. Raises OutcomeUnknownError when a copy went unanswered and the
+        outcome could not be learnt."""
+        attempt = _Attempt()
+        tries = 0
         while True:
-            attempt += 1
+            tries += 1
             try:
-                return await self._submit_once(action, batch_len, cancel, check_cloids)
+                return await self._submit_once(action, batch_len, cancel, check_cloids, attempt)
             except RateLimitError as exc:
-                if attempt > RATE_LIMIT_RETRIES:
+                if tries > RATE_LIMIT_RETRIES:
+                    if attempt.unanswered:
+                        raise OutcomeUnknownError(
+                            f"unanswered, then rate limited: {exc}", venue=VENUE
+                        ) from exc
                     raise
                 wait = await self.limiter.backoff(exc.retry_after_s)
-                log.warning("action rate limited: backing off", wait_s=wait, attempt=attempt)
+                log.warning("action rate limited: backing off", wait_s=wait, attempt=tries)
 
     async def _submit_once(
         self,
@@ -131,12 +157,21 @@ class Executor:
         batch_len: int,
         cancel: bool,
         check_cloids: Sequence[str],
+        attempt: _Attempt,
     ) -> list[Any]:
         await self.budget.acquire(batch_len, cancel=cancel)
+        if attempt.unanswered and attempt.payload is not None:
+            # a copy may still land: never a new signature, only the same payload again
+            if check_cloids:
+                landed = await self.landed(check_cloids)
+                if landed is not None:
+                    self.stats.resends_avoided += 1
+                    return landed
+            return await self._send_rest(attempt.payload, batch_len, check_cloids, attempt)
         payload = self.sign(action)
+        attempt.payload = payload
         self.stats.actions += 1
         socket = self.socket
-        fell_back = False
         if self.use_ws and socket is not None and socket.connected:
             await self.limiter.acquire(action_weight(batch_len))
             try:
@@ -145,25 +180,42 @@ class Executor:
                 return parse_statuses(bytes(raw))
             except (VenueTimeoutError, VenueConnectionError) as exc:
                 self.stats.rest_fallbacks += 1
-                fell_back = True
+                attempt.unanswered = True
                 log.warning("post unanswered: checking before REST", error=str(exc))
                 if check_cloids:
                     landed = await self.landed(check_cloids)
                     if landed is not None:
                         self.stats.resends_avoided += 1
                         return landed
-        raw_rest = await self.rest.exchange(payload, batch_len)
+        return await self._send_rest(payload, batch_len, check_cloids, attempt)
+
+    async def _send_rest(
+        self,
+        payload: dict[str, Any],
+        batch_len: int,
+        check_cloids: Sequence[str],
+        attempt: _Attempt,
+    ) -> list[Any]:
+        try:
+            raw_rest = await self.rest.exchange(payload, batch_len)
+        except (VenueTimeoutError, VenueConnectionError):
+            attempt.unanswered = True
+            raise
         self.stats.rest_sends += 1
         try:
             return parse_statuses(raw_rest)
         except OrderRejectedError as exc:
-            # the unanswered post arrived after our check: its nonce is now spent, and
-            # the order is the venue's; ask again rather than report a rejection
-            if fell_back and check_cloids and "nonce" in str(exc).lower():
-                landed = await self.landed(check_cloids)
-                if landed is not None:
-                    self.stats.resends_avoided += 1
-                    return landed
+            # the unanswered post was acted on (after our check, if any): its nonce is
+            # now spent; ask again rather than report a rejection
+            if attempt.unanswered and "nonce" in str(exc).lower():
+                if check_cloids:
+                    landed = await self.landed(check_cloids)
+                    if landed is not None:
+                        self.stats.resends_avoided += 1
+                        return landed
+                raise OutcomeUnknownError(
+                    f"the unanswered copy was acted on, outcome unknown: {exc}", venue=VENUE
+                ) from exc
             raise
 
     async def submit_user(

@@ -36,6 +36,24 @@ class LiveOrder:
     amending: bool = False  # a cancel-replace for it is in flight
     gone_reason: str | None = None  # canceled by the venue while an amend was in flight
     filled_before: int = 0  # filled before this venue order existed (cancel-replace)
+    unresolved: bool = False  # our request went unanswered: settled by orderStatus(cloid)
+
+
+@dataclass(slots=True)
+class PendingAmend:
+    """A cancel-replace whose answer was lost: settled later by orderStatus (the new
+    cloid, or the old oid when the replacement keeps the client id)."""
+
+    order: LiveOrder  # the order being amended
+    successor: LiveOrder  # the replacement (the same record when new_cid is None)
+    new_cid: str | None
+    price: int
+    quantity: int
+    client_id: str  # the request's client id (for the events)
+    venue_order_id: str | None  # the request's venue order id
+    filled_at_send: int  # the order's fills when the modify was sent
+    old_oid: int | None
+    size_wire: str  # the replacement's size as sent
 
 
 class OrderTracker:
@@ -61,6 +79,11 @@ class OrderTracker:
     def bind(self, order: LiveOrder, oid: int) -> None:
         order.oid = oid
         self.by_oid[oid] = order
+
+    def unbind(self, order: LiveOrder, oid: int) -> None:
+        """Forget an oid the order no longer has (the old half of a same-id amend)."""
+        if self.by_oid.get(oid) is order:
+            del self.by_oid[oid]
 
     def current_client_id(self, order: LiveOrder) -> str:
         """The id the engine knows the order by now: the end of its replace chain."""

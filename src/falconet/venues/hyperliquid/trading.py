@@ -20,6 +20,8 @@ from falconet.core.instrument import Instrument
 from falconet.engine.errors import (
     InvalidRequestError,
     OrderRejectedError,
+    VenueConnectionError,
+    VenueTimeoutError,
     describe_error,
 )
 from falconet.engine.venue import (
@@ -28,6 +30,7 @@ from falconet.engine.venue import (
     OrderRequest,
 )
 from falconet.observe.log import get_logger
+from falconet.venues.hyperliquid import account
 from falconet.venues.hyperliquid import messages as msgs
 from falconet.venues.hyperliquid.actions import (
     USD_CLASS_TRANSFER_FIELDS,
@@ -47,17 +50,20 @@ from falconet.venues.hyperliquid.actions import (
 from falconet.venues.hyperliquid.core import VenueCore
 from falconet.venues.hyperliquid.execution import (
     status_error,
+    status_from_order,
 )
 from falconet.venues.hyperliquid.instruments import (
     Market,
 )
-from falconet.venues.hyperliquid.orders import LiveOrder
+from falconet.venues.hyperliquid.orders import LiveOrder, PendingAmend
 from falconet.venues.hyperliquid.units import MS, px_rounded, sz_rounded
 from falconet.venues.hyperliquid.wire import price_wire, size_wire
 
 log = get_logger("hyperliquid")
 
 MARKET_SLIPPAGE = Decimal("0.05")  # market orders: IOC limit 5 % through the mid (the SDK's)
+SETTLE_FIRST_S = 2.0  # first orderStatus check of an unanswered order (a late copy may land)
+SETTLE_MAX_S = 30.0  # back-off cap of those checks
 MIN_DEAD_MAN_S = 5.0  # scheduleCancel must be at least 5 s ahead
 _TIFS = {TimeInForce.POST_ONLY: "Alo", TimeInForce.GTC: "Gtc", TimeInForce.IOC: "Ioc"}
 _LEVERAGE_TOLERATED = ("position", "margin")
@@ -98,13 +104,31 @@ class Trading(VenueCore):
         self.tracker.add(lo)
         lo.inflight = True
         try:
+            if self._exits_position(request, market):
+                problem = await self._flip_problem(inst, request.side, request.quantity, exit=True)
+                if problem is not None:
+                    self._reject(lo, f"flip guard: {problem}", self._clock_ns())
+                    return
             wire = await self._order_wire(market, request)
-            statuses = await executor.submit(order_action([wire]), check_cloids=[request.client_id])
-        except OrderRejectedError as exc:
-            self._reject(lo, str(exc), self._clock_ns())
-            return
         except PrecisionError as exc:
             self._reject(lo, str(exc), self._clock_ns())
+            return
+        except BaseException:
+            lo.done = True  # nothing was sent; the engine reports the failure as a rejection
+            raise
+        finally:
+            lo.inflight = False
+        lo.inflight = True
+        try:
+            statuses = await executor.submit(order_action([wire]), check_cloids=[request.client_id])
+        except (OrderRejectedError, PrecisionError) as exc:
+            self._reject(lo, str(exc), self._clock_ns())
+            return
+        except (VenueTimeoutError, VenueConnectionError) as exc:
+            # unanswered: it may rest at the venue. Not a rejection: orderStatus(cloid)
+            # settles it, in the background and again at the next reconnect
+            log.warning("order unanswered: settling later", client_id=lo.client_id, error=str(exc))
+            self._settle_later(lo)
             return
         except BaseException:
             lo.done = True  # the engine reports the failure as a rejection
@@ -113,6 +137,112 @@ class Trading(VenueCore):
             lo.inflight = False
         status = statuses[0] if statuses else {"error": "the venue returned no status"}
         self._apply_status(lo, status, self._clock_ns())
+
+    def _exits_position(self, request: OrderRequest, m: Market) -> bool:
+        """Whether the flip guard must ask the venue: a perp order that would exit or flip
+        the position we know (reduce-only, or the opposite side at least its size).
+        Entries are not checked: no query for them."""
+        if m.kind is not InstrumentKind.PERP:
+            return False
+        if request.reduce_only:
+            return True
+        last = self._positions.get(m.coin)
+        if last is None or account.is_dust(request.instrument, last.size):
+            return False
+        opposite = (last.size > 0) == (request.side is Side.SELL)
+        return opposite and request.quantity >= abs(last.size)
+
+    # --- orders whose request went unanswered ---------------------------------------------
+
+    def _settle_later(self, lo: LiveOrder) -> None:
+        """Ask orderStatus with back-off until the venue's answer settles the order."""
+        lo.unresolved = True
+
+        async def run() -> None:
+            delay = SETTLE_FIRST_S
+            while not self._closed:
+                await asyncio.sleep(delay)
+                if not lo.unresolved:
+                    return
+                try:
+                    await self._settle_order(lo)
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.info("order status check failed", client_id=lo.client_id, error=str(exc))
+                    delay = min(delay * 2, SETTLE_MAX_S)
+
+        self._spawn(run())
+
+    async def _settle_order(self, lo: LiveOrder) -> None:
+        """Settle an order (or amend) whose request went unanswered, by orderStatus of its
+        cloid: accepted, filled or canceled as the venue says; unknown → never placed.
+        Raises when the venue cannot be asked."""
+        key = lo.client_id.lower()
+        pending = self._amends.get(key)
+        if pending is not None and pending.new_cid is None:
+            await self._settle_same_id_amend(pending)
+            return
+        info = await self._need_executor().order_status(lo.client_id)
+        if pending is not None:
+            if self._amends.get(key) is not pending:
+                return  # settled meanwhile
+            del self._amends[key]
+        elif not lo.unresolved and (lo.accepted or lo.done):
+            return
+        lo.unresolved = False
+        now = self._clock_ns()
+        known = info.status == "order" and info.order is not None
+        if pending is not None:
+            status: Any = (
+                status_from_order(info.order)
+                if info.order is not None and known
+                else {"error": "the amend never reached the venue"}
+            )
+            await self._finish_amend(pending, status, now)
+        elif info.order is not None and known:
+            self._apply_status(lo, status_from_order(info.order), now)
+        else:
+            self._reject(lo, "never reached the venue", now)
+
+    async def _settle_same_id_amend(self, p: PendingAmend) -> None:
+        """An unanswered amend that kept the client id: the old oid tells whether it
+        happened; if so, the replacement is found among the open orders."""
+        executor = self._need_executor()
+        lo = p.order
+        old = await executor.order_status(p.old_oid) if p.old_oid is not None else None
+        old_status = old.order.status if old is not None and old.order is not None else None
+        replacement: int | None = None
+        if old_status not in ("open", "triggered", "filled"):
+            m = self._market(lo.instrument)
+            body: dict[str, Any] = {"type": "frontendOpenOrders", "user": self._need_user()}
+            if m.dex:
+                body["dex"] = m.dex
+            side = "B" if lo.side is Side.BUY else "A"
+            inst = lo.instrument
+            size = sz_rounded(inst, p.size_wire)
+            for o in msgs.OPEN_ORDERS.decode(await self.rest.info(body)):
+                if (
+                    o.coin == m.coin
+                    and o.side == side
+                    and o.oid != p.old_oid
+                    and self.tracker.find(o.oid, None) is None
+                    and px_rounded(inst, o.limit_px) == p.price
+                    and sz_rounded(inst, o.orig_sz or o.sz) == size
+                ):
+                    replacement = o.oid
+        if self._amends.get(lo.client_id.lower()) is not p:
+            return  # settled meanwhile
+        del self._amends[lo.client_id.lower()]
+        lo.unresolved = False
+        now = self._clock_ns()
+        if replacement is not None:
+            await self._finish_amend(p, {"resting": {"oid": replacement}}, now)
+            return
+        await self._finish_amend(p, {"error": "the amend did not take effect"}, now)
+        if old_status not in ("open", "triggered", "filled"):
+            self._cancelled(lo, old_status or "gone after an unanswered amend", now)
 
     def _refusal(self, request: OrderRequest) -> str | None:
         try:
@@ -193,6 +323,9 @@ class Trading(VenueCore):
         if lo is None:
             self._emit(OrderAmendRejected(**base, reason="order not found"))
             return
+        if lo.amending or lo.unresolved:
+            self._emit(OrderAmendRejected(**base, reason="an earlier amend is not settled yet"))
+            return
         new_cid = request.new_client_id
         price = request.price if request.price is not None else lo.price
         left = request.quantity - lo.filled
@@ -208,64 +341,109 @@ class Trading(VenueCore):
                 return
         target: int | str = lo.oid if lo.oid is not None else lo.client_id
         tif = _TIFS.get(lo.tif, "Gtc")
+        size = size_wire(inst, left)
         wire = order_wire(
             m.asset,
             lo.side is Side.BUY,
             price_wire(inst, price),
-            size_wire(inst, left),
+            size,
             lo.reduce_only,
             limit_type(tif),  # type: ignore[arg-type]
             new_cid,
         )
-        successor = LiveOrder(
-            new_cid or lo.client_id,
-            inst,
-            lo.side,
-            price,
-            request.quantity,
-            lo.tif,
-            filled=lo.filled,
-            accepted=True,
-            inflight=True,
-        )
-        successor.filled_before = lo.filled
+        successor = lo
         if new_cid is not None:
+            successor = LiveOrder(
+                new_cid,
+                inst,
+                lo.side,
+                price,
+                request.quantity,
+                lo.tif,
+                reduce_only=lo.reduce_only,
+                filled=lo.filled,
+                accepted=True,
+                inflight=True,
+            )
+            successor.filled_before = lo.filled
             self.tracker.add(successor)
+        pending = PendingAmend(
+            order=lo,
+            successor=successor,
+            new_cid=new_cid,
+            price=price,
+            quantity=request.quantity,
+            client_id=request.client_id,
+            venue_order_id=request.venue_order_id,
+            filled_at_send=lo.filled,
+            old_oid=lo.oid,
+            size_wire=size,
+        )
         lo.amending = True
+        lo.gone_reason = None
         try:
             statuses = await executor.submit(
                 batch_modify_action([(target, wire)]), check_cloids=[new_cid] if new_cid else ()
             )
         except (OrderRejectedError, PrecisionError) as exc:
             statuses = [{"error": str(exc)}]
+        except (VenueTimeoutError, VenueConnectionError) as exc:
+            # unanswered: the replacement may exist. Keep it tracked (by its new cloid)
+            # and settle it by orderStatus, in the background and at the next reconnect
+            if new_cid is not None:
+                successor.inflight = False
+            log.warning("amend unanswered: settling later", client_id=lo.client_id, error=str(exc))
+            self._amends[successor.client_id.lower()] = pending
+            self._settle_later(successor)
+            return
         except BaseException:
             lo.amending = False
-            self._forget(successor, new_cid)
+            if new_cid is not None:
+                self._forget(successor, new_cid)
             raise
-        finally:
+        if new_cid is not None:
             successor.inflight = False
-        lo.amending = False
         status = statuses[0] if statuses else {"error": "the venue returned no status"}
+        await self._finish_amend(pending, status, self._clock_ns())
+
+    async def _finish_amend(self, p: PendingAmend, status: Any, now: int) -> None:
+        """Report an amend's outcome from its status (the answer, or orderStatus)."""
+        lo, successor, new_cid = p.order, p.successor, p.new_cid
+        inst = lo.instrument
+        base: dict[str, Any] = {
+            "ts_exchange": now,
+            "ts_local": now,
+            "instrument_id": inst.id,
+            "client_id": p.client_id,
+            "venue_order_id": p.venue_order_id,
+        }
+        lo.amending = False
         error = status_error(status)
-        now = self._clock_ns()
         if error is not None or not isinstance(status, dict):
-            self._forget(successor, new_cid)
-            self._emit(OrderAmendRejected(**{**base, "ts_local": now}, reason=error or "no oid"))
+            if new_cid is not None:
+                self._forget(successor, new_cid)
+            self._emit(OrderAmendRejected(**base, reason=error or "no oid"))
             if lo.gone_reason is not None:  # it was canceled meanwhile (or by the failed modify)
-                self._cancelled(lo, lo.gone_reason, now)
+                reason, lo.gone_reason = lo.gone_reason, None
+                self._cancelled(lo, reason, now)
             return
+        lo.gone_reason = None  # the cancel seen meanwhile was the modify's own
         oid = None
         for key in ("resting", "filled", "canceled"):
             body = status.get(key)
             if isinstance(body, dict) and "oid" in body:
                 oid = int(body["oid"])
         if new_cid is None:  # no new cloid: the same record carries on under a new oid
-            lo.price, lo.quantity = price, request.quantity
+            lo.price, lo.quantity = p.price, p.quantity
             if oid is not None:
+                if p.old_oid is not None and p.old_oid != oid:
+                    self.tracker.unbind(lo, p.old_oid)
                 self.tracker.bind(lo, oid)
         else:
             lo.replaced_by = new_cid
             lo.done = True
+            # fills on the old order while the modify was in flight count for the chain
+            successor.filled += lo.filled - p.filled_at_send
             if oid is not None:
                 self.tracker.bind(successor, oid)
         self._emit(
@@ -273,15 +451,71 @@ class Trading(VenueCore):
                 ts_exchange=now,
                 ts_local=now,
                 instrument_id=inst.id,
-                client_id=request.client_id,
+                client_id=p.client_id,
                 venue_order_id=str(oid) if oid else None,
-                price=price,
-                quantity=request.quantity,
+                price=p.price,
+                quantity=p.quantity,
                 new_client_id=new_cid,
             )
         )
         if isinstance(status.get("canceled"), dict):
-            self._cancelled(successor if new_cid else lo, "canceled", now)
+            self._cancelled(successor, "canceled", now)
+            return
+        if lo.filled > p.filled_at_send and successor.oid is not None and not successor.done:
+            # the replacement was sized before these fills: it is now too big
+            await self._shrink(successor, p)
+
+    async def _shrink(self, live: LiveOrder, p: PendingAmend) -> None:
+        """Bring a replacement back to the amended total: amend it down to what is left,
+        or cancel it when nothing is."""
+        executor = self._need_executor()
+        inst = live.instrument
+        m = self._market(inst)
+        oid = live.oid
+        assert oid is not None
+        remaining = p.quantity - live.filled
+        if remaining <= 0:
+            try:
+                statuses = await executor.submit(cancel_action([(m.asset, oid)]), cancel=True)
+            except Exception as exc:
+                log.warning("overfilled replacement not canceled", error=describe_error(exc))
+                return
+            if statuses and status_error(statuses[0]) is None:
+                self._cancelled(live, "amended quantity already filled", self._clock_ns())
+            return
+        wire = order_wire(
+            m.asset,
+            live.side is Side.BUY,
+            price_wire(inst, p.price),
+            size_wire(inst, remaining),
+            live.reduce_only,
+            limit_type(_TIFS.get(live.tif, "Gtc")),  # type: ignore[arg-type]
+            p.new_cid,
+        )
+        live.amending = True
+        try:
+            statuses = await executor.submit(batch_modify_action([(oid, wire)]))
+        except Exception as exc:
+            statuses = [{"error": describe_error(exc)}]
+        finally:
+            live.amending = False
+        status = statuses[0] if statuses else {"error": "the venue returned no status"}
+        now = self._clock_ns()
+        error = status_error(status)
+        if error is not None or not isinstance(status, dict):
+            log.warning("replacement not amended down", client_id=live.client_id, error=error)
+            if live.gone_reason is not None:
+                reason, live.gone_reason = live.gone_reason, None
+                self._cancelled(live, reason, now)
+            return
+        live.gone_reason = None
+        for key in ("resting", "filled", "canceled"):
+            body = status.get(key)
+            if isinstance(body, dict) and "oid" in body:
+                self.tracker.unbind(live, oid)
+                self.tracker.bind(live, int(body["oid"]))
+        if isinstance(status.get("canceled"), dict):
+            self._cancelled(live, "canceled", now)
 
     def _forget(self, order: LiveOrder, cid: str | None) -> None:
         if cid is not None and self.tracker.get(cid) is order:

@@ -49,6 +49,7 @@ from falconet.venues.hyperliquid.units import MS
 log = get_logger("hyperliquid")
 
 CONNECT_TIMEOUT_S = 30.0
+CLOCK_MARGIN_MS = 2_000  # the connect watermark on our clock: this much early (clocks differ)
 
 
 class HyperliquidVenue(Trading, Recovery):
@@ -61,9 +62,12 @@ class HyperliquidVenue(Trading, Recovery):
         self._sink = sink
 
     async def connect(self) -> None:
-        # fills before this moment are the engine's to replay (fills_since), not news
-        self._watermark_ms = self._clock_ns() // MS
+        # fills before this moment are the engine's to replay (fills_since), not news:
+        # the venue's clock when it tells it, else ours less a margin
+        self._watermark_ms = self._clock_ns() // MS - CLOCK_MARGIN_MS
         await self._load_markets()
+        if self.user is not None:
+            await self._venue_watermark()
         for symbol in self.settings.symbols:
             self.instruments[symbol] = self.universe.bind(symbol)
         if self.user is not None:
@@ -98,6 +102,15 @@ class HyperliquidVenue(Trading, Recovery):
                     self._run_dead_man(self.settings.dead_man_s), name="hl-dead-man"
                 )
         self._started = True
+
+    async def _venue_watermark(self) -> None:
+        try:
+            state = await self._clearinghouse("")
+        except (VenueError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            log.info("venue time not available: local clock used", error=describe_error(exc))
+            return
+        if state.time:
+            self._watermark_ms = state.time
 
     async def close(self) -> None:
         if self._closed:

@@ -172,6 +172,12 @@ async def test_state_survives_a_restart_and_shutdown_closes_the_short() -> None:
     assert (close.side, close.reduce_only, close.time_in_force) == (Side.BUY, True, TimeInForce.IOC)
     assert close.quantity == PERP.size("2")
     assert close.price is not None and close.price > PERP.price("25.2")  # through the book
+    perp_event(again, close.client_id, OrderAccepted, venue_order_id="12")
+    perp_event(
+        again, close.client_id, Fill, venue_order_id="12", trade_id="t2", side=Side.BUY,
+        price=close.price, size=close.quantity,
+    )  # fmt: skip
+    assert (again.state.open, again.state.short_filled) == (False, 0)  # a fresh start next
 
 
 async def test_partial_fills_of_the_same_buy_are_all_hedged() -> None:

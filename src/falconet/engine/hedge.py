@@ -254,9 +254,13 @@ class Hedger:
         deadline = time.monotonic() + wait_s
         while self.oms.open_orders(self.owner) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        self.state.working = self.state.working_side = None
-        if self.state.short_filled > 0:
+        st = self.state
+        st.working = st.working_side = None
+        if st.short_filled > 0:
+            st.covering = True  # the close's fill ends the cycle: the next start is fresh
             self._close_short()
+        elif st.open:
+            self._end_cycle()
         self._persist()
 
     def _close_short(self) -> None:

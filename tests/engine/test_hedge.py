@@ -80,6 +80,15 @@ def perp_event(hedger: Hedger, cid: str, kind: type, **kw: Any) -> None:
     hedger.oms.on_event(kind(**base, **kw))
 
 
+def perp_fill(
+    hedger: Hedger, cid: str, vid: str, tid: str, side: Side, size: int, price: int | None = None
+) -> None:
+    """The venue's fill of a hedge order (accepted first, as the venue reports it)."""
+    perp_event(hedger, cid, OrderAccepted, venue_order_id=vid)
+    px = price if price is not None else PERP.price("25.1" if side is Side.SELL else "25.2")
+    perp_event(hedger, cid, Fill, venue_order_id=vid, trade_id=tid, side=side, price=px, size=size)
+
+
 async def settle() -> None:
     for _ in range(3):
         await asyncio.sleep(0)
@@ -116,11 +125,7 @@ async def test_second_buy_while_open_is_ignored_then_sell_covers_what_filled() -
     cover = venue.placed[1]
     assert (cover.side, cover.reduce_only, cover.quantity) == (Side.BUY, True, PERP.size("1"))
     assert cover.price == PERP.price("25.2")
-    perp_event(hedger, cover.client_id, OrderAccepted, venue_order_id="12")
-    perp_event(
-        hedger, cover.client_id, Fill, venue_order_id="12", trade_id="t2", side=Side.BUY,
-        price=PERP.price("25.2"), size=PERP.size("1"),
-    )  # fmt: skip
+    perp_fill(hedger, cover.client_id, "12", "t2", Side.BUY, PERP.size("1"), PERP.price("25.2"))
     assert hedger.state.open is False and hedger.state.short_filled == 0
     # the next buy starts a new cycle
     hedger.on_spot_fill(spot_fill(Side.BUY, "1", tid="4", order="next buy"))
@@ -158,11 +163,7 @@ async def test_state_survives_a_restart_and_shutdown_closes_the_short() -> None:
     hedger.on_spot_fill(spot_fill(Side.BUY, "2"))
     await settle()
     short = venue.placed[0].client_id
-    perp_event(hedger, short, OrderAccepted, venue_order_id="11")
-    perp_event(
-        hedger, short, Fill, venue_order_id="11", trade_id="t1", side=Side.SELL,
-        price=PERP.price("25.1"), size=PERP.size("2"),
-    )  # fmt: skip
+    perp_fill(hedger, short, "11", "t1", Side.SELL, PERP.size("2"), PERP.price("25.1"))
     again, venue2, _ = make(store)
     assert again.state.open is True and again.state.short_filled == PERP.size("2")
     again.sync_position(-PERP.size("2"))  # the venue agrees
@@ -172,11 +173,7 @@ async def test_state_survives_a_restart_and_shutdown_closes_the_short() -> None:
     assert (close.side, close.reduce_only, close.time_in_force) == (Side.BUY, True, TimeInForce.IOC)
     assert close.quantity == PERP.size("2")
     assert close.price is not None and close.price > PERP.price("25.2")  # through the book
-    perp_event(again, close.client_id, OrderAccepted, venue_order_id="12")
-    perp_event(
-        again, close.client_id, Fill, venue_order_id="12", trade_id="t2", side=Side.BUY,
-        price=close.price, size=close.quantity,
-    )  # fmt: skip
+    perp_fill(again, close.client_id, "12", "t2", Side.BUY, close.quantity, close.price)
     assert (again.state.open, again.state.short_filled) == (False, 0)  # a fresh start next
 
 
@@ -187,11 +184,7 @@ async def test_partial_fills_of_the_same_buy_are_all_hedged() -> None:
         await settle()
         if venue.placed and hedger.state.working:
             req = venue.placed[-1]
-            perp_event(hedger, req.client_id, OrderAccepted, venue_order_id=f"v{i}")
-            perp_event(
-                hedger, req.client_id, Fill, venue_order_id=f"v{i}", trade_id=f"t{i}",
-                side=Side.SELL, price=req.price or 0, size=req.quantity,
-            )  # fmt: skip
+            perp_fill(hedger, req.client_id, f"v{i}", f"t{i}", Side.SELL, req.quantity, req.price)
             await settle()
     assert hedger.ignored_buys == 0
     # each part is worth more than the 10 USDC minimum: shorted as it fills, 1.5 in all
@@ -225,11 +218,7 @@ async def test_a_short_the_venue_no_longer_has_is_not_covered() -> None:
     hedger.on_spot_fill(spot_fill(Side.BUY, "1"))
     await settle()
     short = venue.placed[0].client_id
-    perp_event(hedger, short, OrderAccepted, venue_order_id="11")
-    perp_event(
-        hedger, short, Fill, venue_order_id="11", trade_id="t1", side=Side.SELL,
-        price=PERP.price("25.1"), size=PERP.size("1"),
-    )  # fmt: skip
+    perp_fill(hedger, short, "11", "t1", Side.SELL, PERP.size("1"), PERP.price("25.1"))
     again, venue2, _ = make(store)
     again.sync_position(0)  # closed by hand while the engine was down
     assert (again.state.open, again.state.short_filled) == (False, 0)

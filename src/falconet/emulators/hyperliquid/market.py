@@ -268,3 +268,15 @@ def _generate(
         seed=seed * 100_003 + chunk * 7919 + sum(map(ord, coin.name)),
     )
     return market_sim.generate(params)
+
+
+def replayed_coin(table: EventTable, coins: dict[str, Coin]) -> str:
+    """The listed coin a recorded market drives: its base token's perp, else its spot."""
+    base = table.instrument.base.upper()
+    for coin in coins.values():
+        if coin.name.upper() == base and not coin.spot:
+            return coin.name
+    for coin in coins.values():
+        if coin.base.upper() == base:
+            return coin.name
+    raise ValueError(f"no listed coin for the recorded market's base {base!r}")

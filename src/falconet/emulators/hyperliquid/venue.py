@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from eth_hash.auto import keccak
@@ -15,21 +15,22 @@ from eth_hash.auto import keccak
 from falconet.core.enums import Liquidity
 from falconet.core.events import Fill, OrderCanceled, OrderEvent, OrderExpired, OrderRejected
 from falconet.data.format import EventTable
+from falconet.emulators.hyperliquid import info as info_handlers
 from falconet.emulators.hyperliquid import universe, verify
 from falconet.emulators.hyperliquid.accounts import (
+    ZERO,
     Account,
     FillResult,
     apply_perp_fill,
     apply_spot_fill,
     margin_summary,
 )
-from falconet.emulators.hyperliquid.market import Coin, CoinMarket
+from falconet.emulators.hyperliquid.market import Coin, CoinMarket, replayed_coin
 from falconet.emulators.hyperliquid.nonce_book import NonceBook
 from falconet.emulators.hyperliquid.numbers import parse, valid_price, valid_size, wire
 from falconet.emulators.hyperliquid.orders import Trigger, VenueOrder
 from falconet.emulators.hyperliquid.settings import EmulatorSettings
 
-ZERO = Decimal(0)
 MIN_NOTIONAL = Decimal(10)
 SCHEDULE_CANCEL_MIN_MS = 5_000
 HISTORY_KEEP = 200_000  # ended orders remembered for orderStatus and late fills
@@ -89,15 +90,15 @@ class EmulatedVenue:
         sim_now_ns: Callable[[], int] = time.time_ns,
         recorded: EventTable | None = None,
     ) -> None:
-        self.settings = settings
-        self.wall_ms = wall_ms
+        self.settings: EmulatorSettings = settings
+        self.wall_ms: Callable[[], int] = wall_ms
         self.sim_now_ns = sim_now_ns
         self.mainnet = settings.chain == "mainnet"
         self.coins = {c.name: c for c in universe.coins(settings)}
         self.by_asset = {c.asset: c for c in self.coins.values()}
         self.markets: dict[str, CoinMarket] = {}
         now = sim_now_ns()
-        replayed = _replayed_coin(recorded, self.coins) if recorded is not None else None
+        replayed = replayed_coin(recorded, self.coins) if recorded is not None else None
         for i, coin in enumerate(self.coins.values()):
             if recorded is not None and coin.name == replayed:
                 self.markets[coin.name] = CoinMarket.replayed(coin, recorded)
@@ -643,7 +644,7 @@ class EmulatedVenue:
     def info(self, body: Any) -> Any:
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             raise RequestError(422, f"{DESERIALIZE}: missing field `type`")
-        handler = _INFO.get(body["type"])
+        handler = info_handlers.HANDLERS.get(body["type"])
         if handler is None:
             raise RequestError(422, f"{DESERIALIZE}: unknown variant `{body['type']}`")
         try:
@@ -671,7 +672,7 @@ class EmulatedVenue:
         deep = 20 if n_sig_figs is None else 200
         sides = market.levels(deep)
         levels = [
-            _merge(side, n_sig_figs, down=i == 0)[:20] if n_sig_figs else
+            info_handlers.merge_levels(side, n_sig_figs, down=i == 0)[:20] if n_sig_figs else
             [{"px": wire(p), "sz": wire(q), "n": 1} for p, q in side]
             for i, side in enumerate(sides)
         ]  # fmt: skip
@@ -795,29 +796,6 @@ class EmulatedVenue:
         return ctx
 
 
-def _merge(side: list[tuple[Decimal, Decimal]], sig: int, *, down: bool) -> list[dict[str, Any]]:
-    out: dict[Decimal, list[Any]] = {}
-    for px, sz in side:
-        q = Decimal(1).scaleb(px.adjusted() - sig + 1)
-        bucket = px.quantize(q, rounding=ROUND_FLOOR if down else ROUND_CEILING)
-        row = out.setdefault(bucket, [ZERO, 0])
-        row[0] += sz
-        row[1] += 1
-    return [{"px": wire(p), "sz": wire(v[0]), "n": v[1]} for p, v in out.items()]
-
-
-def _replayed_coin(table: EventTable, coins: dict[str, Coin]) -> str:
-    """The listed coin a recorded market drives: its base token's perp, else its spot."""
-    base = table.instrument.base.upper()
-    for coin in coins.values():
-        if coin.name.upper() == base and not coin.spot:
-            return coin.name
-    for coin in coins.values():
-        if coin.base.upper() == base:
-            return coin.name
-    raise ValueError(f"no listed coin for the recorded market's base {base!r}")
-
-
 _Action = Callable[[EmulatedVenue, Account, dict[str, Any], str], dict[str, Any]]
 _ACTIONS: dict[str, _Action] = {
     "order": EmulatedVenue._a_order,
@@ -832,119 +810,4 @@ _ACTIONS: dict[str, _Action] = {
     "noop": EmulatedVenue._a_noop,
     "usdSend": EmulatedVenue._a_unsupported,
     "withdraw3": EmulatedVenue._a_unsupported,
-}
-
-_Info = Callable[[EmulatedVenue, dict[str, Any]], Any]
-
-
-def _fees(v: EmulatedVenue, body: dict[str, Any]) -> dict[str, Any]:
-    s = v.settings
-    return {
-        "userCrossRate": wire(s.perp_taker_fee),
-        "userAddRate": wire(s.perp_maker_fee),
-        "userSpotCrossRate": wire(s.spot_taker_fee),
-        "userSpotAddRate": wire(s.spot_maker_fee),
-        "activeReferralDiscount": "0.0",
-        "dailyUserVlm": [],
-        "feeSchedule": {"cross": wire(s.perp_taker_fee), "add": wire(s.perp_maker_fee),
-                        "spotCross": wire(s.spot_taker_fee), "spotAdd": wire(s.spot_maker_fee)},
-    }  # fmt: skip
-
-
-def _rate_limit(v: EmulatedVenue, body: dict[str, Any]) -> dict[str, Any]:
-    acct = v.accounts.get(v._user(body))
-    used = acct.n_requests if acct else 0
-    vol = acct.cum_volume if acct else ZERO
-    return {"cumVlm": wire(vol), "nRequestsUsed": used,
-            "nRequestsCap": v.settings.address_initial_budget + int(vol)}  # fmt: skip
-
-
-def _fills_by_time(v: EmulatedVenue, body: dict[str, Any]) -> list[dict[str, Any]]:
-    start, end = int(body["startTime"]), body.get("endTime")
-    return [
-        f for f in v.user_fills(v._user(body))
-        if f["time"] >= start and (end is None or f["time"] <= int(end))
-    ]  # fmt: skip
-
-
-def _historical(v: EmulatedVenue, body: dict[str, Any]) -> list[dict[str, Any]]:
-    user = v._user(body)
-    rows = [v.order_status(user, oid)["order"] for oid in v.orders if v.orders[oid].user == user]
-    rows += [
-        {"order": o.frontend(), "status": status, "statusTimestamp": ts}
-        for o, status, ts in v.history.values()
-        if o.user == user
-    ]
-    rows.sort(key=lambda r: -int(r["order"]["oid"]))
-    return rows[:2000]
-
-
-def _active_asset_data(v: EmulatedVenue, body: dict[str, Any]) -> dict[str, Any]:
-    user, coin = v._user(body), v.coins[str(body["coin"])]
-    acct = v.accounts.get(user) or Account(user, {}, ZERO)
-    cross, lev = v._leverage(acct, coin)
-    mid = v.markets[coin.name].mid() or coin.start
-    value, used = v._summary(acct)[2:]
-    room = max(value - used, ZERO) * lev
-    size = (room / mid).quantize(Decimal(1).scaleb(-coin.sz_decimals)) if mid else ZERO
-    return {
-        "user": user,
-        "coin": coin.name,
-        "leverage": {"type": "cross" if cross else "isolated", "value": lev},
-        "maxTradeSzs": [wire(size), wire(size)],
-        "availableToTrade": [wire(room.quantize(Decimal("0.01")))] * 2,
-        "markPx": wire(mid),
-    }
-
-
-def _ledger(v: EmulatedVenue, body: dict[str, Any]) -> list[dict[str, Any]]:
-    acct = v.accounts.get(v._user(body))
-    start, end = int(body.get("startTime") or 0), body.get("endTime")
-    return [
-        e for e in (acct.ledger if acct else [])
-        if e["time"] >= start and (end is None or e["time"] <= int(end))
-    ]  # fmt: skip
-
-
-def _agents(v: EmulatedVenue, body: dict[str, Any]) -> list[dict[str, Any]]:
-    acct = v.accounts.get(v._user(body))
-    agents = acct.agents.items() if acct else []
-    return [{"name": n, "address": a, "validUntil": 2**53} for a, n in agents]
-
-
-def _meta_ctxs(v: EmulatedVenue, body: dict[str, Any]) -> list[Any]:
-    dex = str(body.get("dex") or "")
-    return [universe.meta(v.settings, dex), [v.asset_ctx(c) for c in v._dex_coins(dex)]]
-
-
-def _spot_ctxs(v: EmulatedVenue, body: dict[str, Any]) -> list[Any]:
-    return [universe.spot_meta(v.settings), [v.asset_ctx(c) for c in v.coins.values() if c.spot]]
-
-
-_INFO: dict[str, _Info] = {
-    "meta": lambda v, b: universe.meta(v.settings, str(b.get("dex") or "")),
-    "spotMeta": lambda v, b: universe.spot_meta(v.settings),
-    "metaAndAssetCtxs": _meta_ctxs,
-    "spotMetaAndAssetCtxs": _spot_ctxs,
-    "perpDexs": lambda v, b: universe.perp_dexs_doc(v.settings),
-    "allMids": lambda v, b: v.all_mids(str(b.get("dex") or "")),
-    "l2Book": lambda v, b: v.l2_book(str(b["coin"]), b.get("nSigFigs")),
-    "candleSnapshot": lambda v, b: v.candles(b["req"]),
-    "clearinghouseState": lambda v, b: v.clearinghouse(v._user(b), str(b.get("dex") or "")),
-    "spotClearinghouseState": lambda v, b: v.spot_clearinghouse(v._user(b)),
-    "openOrders": lambda v, b: v.open_orders_of(v._user(b)),
-    "frontendOpenOrders": lambda v, b: v.open_orders_of(v._user(b), frontend=True),
-    "userFills": lambda v, b: v.user_fills(v._user(b)),
-    "userFillsByTime": _fills_by_time,
-    "orderStatus": lambda v, b: v.order_status(v._user(b), b["oid"]),
-    "userRateLimit": _rate_limit,
-    "userFees": _fees,
-    "historicalOrders": _historical,
-    "activeAssetData": _active_asset_data,
-    "userNonFundingLedgerUpdates": _ledger,
-    "userFunding": lambda v, b: [],
-    "fundingHistory": lambda v, b: [],
-    "extraAgents": _agents,
-    "userRole": lambda v, b: {"role": "user" if v._user(b) in v.accounts else "missing"},
-    "exchangeStatus": lambda v, b: {"time": v.wall_ms(), "specialStatuses": None},
 }

@@ -63,6 +63,22 @@ def test_resolved_top_level_has_every_default() -> None:
         "fng_check_threshold": "1.5",
         "latency_window_seconds": 5.0,
         "gc": {"window_size": 10},
+        "risk": {  # every rule off by default
+            "max_order_notional": None,
+            "max_position": None,
+            "max_position_notional": None,
+            "max_open_orders": None,
+            "price_band_pct": None,
+            "max_book_age_ms": None,
+            "max_net_notional": None,
+            "order_rate_per_s": None,
+            "order_burst": None,
+            "max_daily_loss": None,
+            "max_drawdown": None,
+            "loss_action": "halt",
+            "flatten_on_kill": False,
+            "max_tick_to_trade_ms": None,
+        },
     }
 
 
@@ -192,3 +208,26 @@ def test_json_report_is_machine_readable() -> None:
         "this_version": "not yet",
     }
     assert doc["environment"]["IBKR_GATEWAY_PORT"] == 4002
+
+
+def test_check_prints_the_resolved_risk_limits_per_entry() -> None:
+    from falconet.config import parse_config_text
+    from falconet.config.report import CheckReport
+    from falconet.config.secrets import EnvSettings
+
+    doc = {
+        "risk": {"max_order_notional": 500, "max_drawdown": 100, "loss_action": "kill"},
+        "trading": [
+            {"symbol": "BTC/USD", "exchange": "paper", "qty": "0.01", "strategy": "Grid",
+             "risk": {"max_order_notional": "50", "max_position": "0.1"}},
+            {"symbol": "ETH/USD", "exchange": "paper", "qty": "0.1", "strategy": "Grid"},
+        ],
+    }  # fmt: skip
+    report = CheckReport(parse_config_text(json.dumps(doc), "c.json"), EnvSettings())
+    text = report.to_text()
+    assert "  engine: max_drawdown 100, loss_action kill" in text
+    assert "  #0 BTC/USD: max_order_notional 50, max_position 0.1" in text
+    assert "  #1 ETH/USD: max_order_notional 500" in text
+    limits = json.loads(report.to_json())["risk_limits"]
+    assert [row["max_order_notional"] for row in limits] == ["50", "500"]
+    assert limits[0]["max_position"] == "0.1" and limits[1]["max_position"] is None

@@ -147,7 +147,7 @@ def test_unknown_top_level_key_lists_allowed_keys(problems: Problems) -> None:
     assert problems(_with(zzz=1)) == [
         "config.json: zzz: unknown key; allowed keys: logging_level, logging_sections, "
         "logging_width, cycle_mod, fng_check_threshold, latency_window_seconds, engine, gc, "
-        "trading, paper, orders, hyperliquid"
+        "trading, paper, orders, hyperliquid, risk"
     ]
 
 

@@ -351,7 +351,7 @@ def test_error_path_counts_entries(problems: Problems) -> None:
 def test_unknown_key_without_close_match_lists_allowed_keys(problems: Problems) -> None:
     (line,) = _errors(problems, grid_entry(colour="red"))
     assert line.startswith("config.json: trading[0].colour: unknown key; allowed keys: symbol, ")
-    assert line.endswith("base_accumulation, sell_levels")
+    assert line.endswith("base_accumulation, sell_levels, risk")
 
 
 def test_scope_checks_are_skipped_when_the_venue_is_invalid(problems: Problems) -> None:

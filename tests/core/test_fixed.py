@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
@@ -88,6 +88,33 @@ def test_round_to_multiple_directions(u: int, step: int) -> None:
     assert down <= u <= up
     assert up - down in (0, step)
     assert abs(near - u) * 2 <= step
+
+
+@pytest.mark.parametrize(
+    ("units_", "step", "expected"),
+    [(5, 2, 4), (15, 10, 20), (25, 10, 20), (3, 2, 4), (35, 10, 40), (-5, 2, -4), (-15, 10, -20)],
+)
+def test_round_to_multiple_nearest_rounds_exact_ties_half_to_even(
+    units_: int, step: int, expected: int
+) -> None:
+    assert round_to_multiple(units_, step, Rounding.NEAREST) == expected
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.integers(1, 10**6))
+def test_round_to_multiple_nearest_ties_go_to_the_even_multiple(k: int, half: int) -> None:
+    step = 2 * half  # a tie needs an even step: u sits exactly between two multiples
+    u = k * step + half
+    near = round_to_multiple(u, step, Rounding.NEAREST)
+    assert near in (k * step, (k + 1) * step)
+    assert (near // step) % 2 == 0
+    expected = (Decimal(u) / step).quantize(Decimal(1), rounding=ROUND_HALF_EVEN) * step
+    assert near == int(expected)
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.integers(1, 10**6))
+def test_round_to_multiple_nearest_agrees_with_decimal_half_even(u: int, step: int) -> None:
+    expected = (Decimal(u) / step).quantize(Decimal(1), rounding=ROUND_HALF_EVEN) * step
+    assert round_to_multiple(u, step, Rounding.NEAREST) == int(expected)
 
 
 @given(st.decimals(min_value=-(10**9), max_value=10**9, places=6), decimals)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from hypothesis import given
@@ -95,3 +96,31 @@ def test_factory_sequences_are_unique_and_increasing_across_restarts() -> None:
 def test_out_of_range_level_is_refused(level: int) -> None:
     with pytest.raises(ClientIdError):
         OrderTag(StrategyCode.GRID, Intent.GRID_SELL, seq=1, level=level)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "intent", "level"),
+    [
+        (StrategyCode.GRID, Intent.GRID_SELL, 3),
+        (StrategyCode.MM, Intent.MM_ASK, 0),
+        (StrategyCode.HEDGE, Intent.HEDGE_CLOSE, 254),
+        (max(StrategyCode), max(Intent), 255),  # every field at its widest
+    ],
+)
+def test_int48_ids_from_the_real_factory_at_the_current_time_fit_and_decode(
+    strategy: StrategyCode, intent: Intent, level: int
+) -> None:
+    now_ms = int(time.time() * 1000)  # as the engine makes its factory
+    # and a restart 2**16 ms (65.5 s) later: sequences 2**28 apart, so one of the two
+    # sets bit 28, the lowest bit the 48-bit form must drop
+    factories = [ClientIdFactory(now_ms), ClientIdFactory(now_ms + 2**16)]
+    for i in range(50):
+        tag = factories[i % 2].next(strategy, intent, level)
+        assert tag.seq >= 2**48  # today's sequences are far wider than Lighter's index
+        cid = tag.encode(IdFormat.INT48)
+        assert cid.isdigit() and 0 <= int(cid) < 2**48 and int(cid) <= LIGHTER_MAX_CLIENT_INDEX
+        assert decode_client_id(cid) == OrderTag(strategy, intent, tag.seq % 2**28, level)
+        # the documented layout: magic nibble, strategy, intent, level, seq mod 2**28
+        low = tag.seq % 2**28
+        assert int(cid) == 0xA << 44 | strategy << 40 | intent << 36 | level << 28 | low
+        assert decode_client_id(int(cid)) == decode_client_id(cid)

@@ -17,9 +17,9 @@ from websockets.datastructures import Headers
 from websockets.http11 import Response
 from yarl import URL
 
+from falconet.core.errors import ErrorKind
 from falconet.engine.errors import (
     DEFAULT_RETRY_POLICY,
-    ErrorKind,
     InvalidRequestError,
     OrderRejectedError,
     RateLimitError,
@@ -59,7 +59,7 @@ def ws_status(status: int) -> ws_errors.InvalidStatus:
 
 def test_only_connection_timeout_rate_limit_and_server_errors_are_retriable() -> None:
     retriable = {kind for kind in ErrorKind if is_retriable(kind)}
-    assert retriable == {K.CONNECTION, K.TIMEOUT, K.RATE_LIMIT, K.SERVER_ERROR}
+    assert retriable == {K.CONNECTION, K.TIMEOUT, K.RATE_LIMIT, K.VENUE_UNAVAILABLE}
     assert all(kind.retriable == is_retriable(kind) for kind in ErrorKind)
 
 
@@ -90,12 +90,12 @@ def test_only_connection_timeout_rate_limit_and_server_errors_are_retriable() ->
         (ws_errors.ProtocolError("bad frame"), K.CONNECTION),
         (ws_errors.InvalidURI("ftp://x", "not a ws uri"), K.INVALID_REQUEST),
         (aiohttp.InvalidURL("not a url"), K.INVALID_REQUEST),
-        (ws_errors.ConcurrencyError("two readers"), K.UNKNOWN),
+        (ws_errors.ConcurrencyError("two readers"), K.OTHER),
         (json.JSONDecodeError("Expecting value", "x", 0), K.PARSE_ERROR),
         (msgspec.DecodeError("truncated"), K.PARSE_ERROR),
         (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"), K.PARSE_ERROR),
-        (asyncio.CancelledError(), K.UNKNOWN),
-        (KeyError("px"), K.UNKNOWN),
+        (asyncio.CancelledError(), K.OTHER),
+        (KeyError("px"), K.OTHER),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else str(value),
 )
@@ -104,8 +104,8 @@ def test_exception_types_are_classified_before_their_text(exc: BaseException, ki
 
 
 def test_a_missing_file_is_not_a_connection_problem() -> None:
-    assert classify(FileNotFoundError(2, "No such file or directory")) is K.UNKNOWN
-    assert classify(PermissionError(13, "Permission denied")) is K.UNKNOWN
+    assert classify(FileNotFoundError(2, "No such file or directory")) is K.OTHER
+    assert classify(PermissionError(13, "Permission denied")) is K.OTHER
 
 
 @pytest.mark.parametrize(
@@ -114,17 +114,18 @@ def test_a_missing_file_is_not_a_connection_problem() -> None:
         (429, K.RATE_LIMIT),
         (418, K.RATE_LIMIT),
         (408, K.TIMEOUT),
-        (500, K.SERVER_ERROR),
-        (502, K.SERVER_ERROR),
-        (503, K.SERVER_ERROR),
-        (504, K.SERVER_ERROR),
-        (599, K.SERVER_ERROR),
+        (500, K.VENUE_UNAVAILABLE),
+        (502, K.VENUE_UNAVAILABLE),
+        (503, K.VENUE_UNAVAILABLE),
+        (504, K.VENUE_UNAVAILABLE),
+        (599, K.VENUE_UNAVAILABLE),
         (400, K.INVALID_REQUEST),
-        (401, K.INVALID_REQUEST),
+        (401, K.AUTH),
+        (403, K.AUTH),
         (404, K.INVALID_REQUEST),
         (422, K.INVALID_REQUEST),
-        (200, K.UNKNOWN),
-        (302, K.UNKNOWN),
+        (200, K.OTHER),
+        (302, K.OTHER),
     ],
 )
 def test_http_statuses(status: int, kind: K) -> None:
@@ -136,12 +137,12 @@ def test_http_statuses(status: int, kind: K) -> None:
 
 
 def test_statuses_of_handshakes_and_adapters_own_exceptions() -> None:
-    assert classify(http_error(503, aiohttp.WSServerHandshakeError)) is K.SERVER_ERROR
+    assert classify(http_error(503, aiohttp.WSServerHandshakeError)) is K.VENUE_UNAVAILABLE
     assert classify(http_error(429, aiohttp.ClientHttpProxyError)) is K.RATE_LIMIT
     # A JSON body with the wrong content type on a 200 is a parse problem...
     assert classify(http_error(200, aiohttp.ContentTypeError)) is K.PARSE_ERROR
     # ...but an HTML error page from a proxy is judged by its status.
-    assert classify(http_error(502, aiohttp.ContentTypeError)) is K.SERVER_ERROR
+    assert classify(http_error(502, aiohttp.ContentTypeError)) is K.VENUE_UNAVAILABLE
 
     class HttpFailureError(Exception):
         def __init__(self, status_code: int) -> None:
@@ -149,7 +150,7 @@ def test_statuses_of_handshakes_and_adapters_own_exceptions() -> None:
             self.status_code = status_code
 
     assert classify(HttpFailureError(429)) is K.RATE_LIMIT
-    assert classify(True) is K.UNKNOWN  # a bool is not a status
+    assert classify(True) is K.OTHER  # a bool is not a status
 
 
 def test_the_cause_is_consulted_when_the_error_itself_says_nothing() -> None:
@@ -171,11 +172,11 @@ def test_the_cause_is_consulted_when_the_error_itself_says_nothing() -> None:
         (VenueConnectionError, K.CONNECTION),
         (VenueTimeoutError, K.TIMEOUT),
         (RateLimitError, K.RATE_LIMIT),
-        (VenueServerError, K.SERVER_ERROR),
+        (VenueServerError, K.VENUE_UNAVAILABLE),
         (VenueParseError, K.PARSE_ERROR),
-        (OrderRejectedError, K.REJECTED),
+        (OrderRejectedError, K.OTHER),
         (InvalidRequestError, K.INVALID_REQUEST),
-        (VenueError, K.UNKNOWN),
+        (VenueError, K.OTHER),
     ],
 )
 def test_typed_errors_carry_their_kind(cls: type[VenueError], kind: K) -> None:
@@ -237,24 +238,27 @@ def test_describe_error() -> None:
         ("Rate limit exceeded", K.RATE_LIMIT),
         ("429 Too Many Requests", K.RATE_LIMIT),
         ("Too many cumulative requests sent", K.RATE_LIMIT),
-        ("HTTP 500", K.SERVER_ERROR),
-        ("502 Bad Gateway", K.SERVER_ERROR),
-        ("503", K.SERVER_ERROR),
-        ("status 504", K.SERVER_ERROR),
+        ("HTTP 500", K.VENUE_UNAVAILABLE),
+        ("502 Bad Gateway", K.VENUE_UNAVAILABLE),
+        ("503", K.VENUE_UNAVAILABLE),
+        ("status 504", K.VENUE_UNAVAILABLE),
         ("Failed to parse response", K.PARSE_ERROR),
-        ("Order rejected", K.REJECTED),
+        ("Order rejected", K.OTHER),
         ("invalid price", K.INVALID_REQUEST),
-        ("something else entirely", K.UNKNOWN),
+        ("something else entirely", K.OTHER),
         # extensions
         ("EAPI:Rate limit exceeded", K.RATE_LIMIT),
         ("request throttled", K.RATE_LIMIT),
-        ("Insufficient margin", K.REJECTED),
-        ("Post only order would cross", K.REJECTED),
-        ("401 Unauthorized", K.INVALID_REQUEST),
+        ("Insufficient margin", K.INSUFFICIENT_FUNDS),
+        ("not enough buying power", K.INSUFFICIENT_FUNDS),
+        ("Post only order would cross", K.POST_ONLY_WOULD_CROSS),
+        ("Reduce-only order would increase the position", K.REDUCE_ONLY),
+        ("401 Unauthorized", K.AUTH),
+        ("Invalid signature", K.AUTH),
         ("order not found", K.INVALID_REQUEST),
         ("JSON decode error", K.PARSE_ERROR),
         ("malformed frame", K.PARSE_ERROR),
-        ("Internal Server Error", K.SERVER_ERROR),
+        ("Internal Server Error", K.VENUE_UNAVAILABLE),
         ("connection refused", K.CONNECTION),
         ("unexpected EOF", K.CONNECTION),
     ],
@@ -266,11 +270,11 @@ def test_text_rules(text: str, kind: K) -> None:
 
 def test_text_rules_put_definitive_answers_first_and_read_numbers_as_words() -> None:
     assert classify("order rejected: rate limit") is K.RATE_LIMIT
-    assert classify("rejected: connection not authorised") is K.REJECTED
+    assert classify("rejected: connection not authorised") is K.OTHER
     assert classify("invalid order: websocket session") is K.INVALID_REQUEST
     assert classify("gateway connection timed out") is K.TIMEOUT
-    assert classify("price 1500 rejected") is K.REJECTED
-    assert classify("size 5000 filled") is K.UNKNOWN
+    assert classify("price 1500 rejected") is K.OTHER
+    assert classify("size 5000 filled") is K.OTHER
 
 
 def test_the_type_name_counts_when_the_message_is_empty() -> None:
@@ -351,7 +355,7 @@ async def test_retry_recovers_from_retriable_failures() -> None:
     assert fn.calls == 3 and sleep.delays == [1.0, 2.0]
     assert [(n.attempt, n.kind, n.delay_s) for n in notices] == [
         (1, K.CONNECTION, 1.0),
-        (2, K.SERVER_ERROR, 2.0),
+        (2, K.VENUE_UNAVAILABLE, 2.0),
     ]
 
 

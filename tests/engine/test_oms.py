@@ -101,6 +101,22 @@ async def test_no_op_amend_is_not_sent_and_says_so() -> None:
     assert [a.price for a in venue.amends] == [600005]
 
 
+async def test_an_amend_that_changes_only_the_size_is_sent() -> None:
+    venue, oms, owner, got = setup()
+    cid = submit(oms, owner, size=10)
+    oms.on_event(OrderAccepted(**base(cid, vid="v1")))
+    oms.amend(owner, cid, 600000, 20, 2)  # same price, twice the size
+    await settle()
+    assert [(a.price, a.quantity) for a in venue.amends] == [(600000, 20)]
+    oms.on_event(OrderAmended(**base(cid, vid="v1"), price=600000, quantity=20))
+    oms.amend(owner, cid, None, 15, 3)  # no price: keep it, change the size
+    await settle()
+    assert [(a.price, a.quantity) for a in venue.amends] == [(600000, 20), (None, 15)]
+    assert not any(isinstance(e, OrderAmendSkipped) for e in got)
+    assert oms.stats.amends_skipped == 0
+    assert oms.orders[cid].order.status is OrderStatus.PENDING_AMEND
+
+
 async def test_cancel_replace_amend_gets_a_new_id_and_the_old_ids_late_cancel_is_absorbed() -> None:
     venue, oms, owner, got = setup(keeps_id=False)
     old = submit(oms, owner)
@@ -154,6 +170,47 @@ async def test_fills_are_counted_once_by_order_and_trade_id() -> None:
     assert [f.trade_id for f in fills] == ["t1"]
     assert oms.stats.duplicate_fills == 2
     assert oms.orders[cid].order.filled == 10
+
+
+async def test_a_fill_beyond_the_quantity_is_counted_invalid_and_still_reaches_the_owner() -> None:
+    _venue, oms, owner, got = setup()
+    observed: list[Event] = []
+    oms.observers.append(lambda m, event: observed.append(event))  # the journal
+    cid = submit(oms, owner, size=10)
+    oms.on_event(OrderAccepted(**base(cid, vid="v1")))
+    oms.on_event(Fill(**base(cid, vid="v1"), trade_id="t1", side=Side.BUY, price=600000, size=6))
+    assert oms.stats.invalid_events == 0
+    over = Fill(**base(cid, vid="v1"), trade_id="t2", side=Side.BUY, price=600000, size=6)
+    oms.on_event(over)  # 12 of 10: our record is behind the venue's; its word stands
+    assert oms.stats.invalid_events == 1
+    assert [e.trade_id for e in got if isinstance(e, Fill)] == ["t1", "t2"]
+    assert [e.trade_id for e in observed if isinstance(e, Fill)] == ["t1", "t2"]
+    assert oms.stats.fills == 2 and oms.stats.duplicate_fills == 0
+    oms.on_event(over)  # and a repeat of it is still a duplicate, not a third fill
+    assert [e.trade_id for e in got if isinstance(e, Fill)] == ["t1", "t2"]
+    assert oms.stats.duplicate_fills == 1
+
+
+async def test_a_fill_before_the_acknowledgement_leaves_an_order_that_can_be_amended() -> None:
+    venue, oms, owner, got = setup()
+    cid = submit(oms, owner, size=10)
+    oms.on_event(Fill(**base(cid, vid="v1"), trade_id="t1", side=Side.BUY, price=600000, size=4))
+    assert oms.orders[cid].order.status is OrderStatus.PARTIALLY_FILLED
+    assert oms.stats.invalid_events == 0
+    oms.amend(owner, cid, 600010, 10, 2)
+    await settle()
+    assert [(a.client_id, a.price, a.quantity) for a in venue.amends] == [(cid, 600010, 10)]
+    assert not any(isinstance(e, OrderAmendRejected) for e in got)
+    assert oms.orders[cid].order.status is OrderStatus.PENDING_AMEND
+    oms.on_event(OrderAccepted(**base(cid, vid="v1")))  # the trailing acknowledgement
+    oms.on_event(OrderAmended(**base(cid, vid="v1"), price=600010, quantity=10))
+    m = oms.orders[cid]
+    assert (m.order.status, m.order.price, m.order.filled) == (
+        OrderStatus.PARTIALLY_FILLED,
+        600010,
+        4,
+    )
+    assert oms.stats.invalid_events == 0
 
 
 async def test_shutdown_refuses_new_orders_and_amends_but_lets_cancels_through() -> None:

@@ -1,6 +1,7 @@
 """Runners and the supervisor: events reach the strategy in order, book updates are
 conflated, state is saved when it changes, a failing strategy is restarted on schedule
-and the others keep trading."""
+and the others keep trading, a replayed fill that always raises is quarantined, and the
+runner reports its timings."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from falconet.core.ids import ClientIdFactory, StrategyCode
 from falconet.engine.context import LiveContext
 from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import OrderManager, Owner
-from falconet.engine.runner import Runner
+from falconet.engine.runner import QUARANTINE_AFTER, Runner
 from falconet.engine.supervisor import Supervisor, restart_delay
+from falconet.observe.metrics import MetricsRegistry
 from falconet.strategies.api import Context, Fees, Strategy, Wakeup
 from tests.engine.fakes import BTC, FakeVenue, base
 
@@ -179,3 +181,104 @@ async def test_a_restarted_life_gets_the_book_even_if_the_last_one_died_mid_batc
     await sup.stop()
     assert len(lives) == 2
     assert ("book", 105) in lives[1].calls  # book updates still reach the new life
+
+
+class PoisonedBy(Recorder):
+    """Raises on one fill, whenever it sees it."""
+
+    def __init__(self, poison: str) -> None:
+        super().__init__()
+        self.poison = poison
+
+    def on_fill(self, ctx: Context, fill: Fill) -> None:
+        if fill.trade_id == self.poison:
+            raise RuntimeError(f"cannot count {fill.trade_id}")
+        super().on_fill(ctx, fill)
+
+
+def trade(trade_id: str, vid: str = "v1") -> Fill:
+    return Fill(**base("x", vid=vid), trade_id=trade_id, side=Side.BUY, price=1, size=1)
+
+
+async def no_wait(seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+async def test_a_replayed_fill_that_always_raises_is_quarantined_then_the_strategy_runs() -> None:
+    lives: list[PoisonedBy] = []
+
+    def make() -> PoisonedBy:
+        lives.append(PoisonedBy("t2"))
+        return lives[-1]
+
+    async def replay(strategy: Strategy) -> list[Fill]:
+        return [trade("t1"), trade("t2"), trade("t3")]  # the venue lists them each life
+
+    metrics = MetricsRegistry()
+    runner, _ = make_runner(make, replay=replay, metrics=metrics)
+    sup = Supervisor(sleep=no_wait, metrics=metrics)
+    sup.start(runner)
+    await asyncio.wait_for(runner.started.wait(), 2)
+    assert len(lives) == QUARANTINE_AFTER + 1  # three lives died on t2, the fourth runs
+    assert [c for c in lives[-1].calls if c[0] == "fill"] == [("fill", "t1"), ("fill", "t3")]
+    runner.push(trade("t4"))  # and trades on
+    await asyncio.sleep(0.01)
+    assert lives[-1].calls[-1] == ("fill", "t4")
+    [snap] = sup.snapshot()
+    assert snap["quarantined"] == [{"order": "v1", "trade_id": "t2", "tries": QUARANTINE_AFTER}]
+    assert snap["restarts"] == QUARANTINE_AFTER and snap["halted"] is False
+    m = metrics.snapshot()
+    assert m["falconet_runner_fills_quarantined_total"]["samples"][0]["value"] == 1
+    assert m["falconet_runner_replay_skipped_total"]["samples"][0]["value"] == 1
+    await sup.stop()
+
+
+async def test_a_live_fill_that_raises_is_not_skipped_and_a_success_clears_its_tries() -> None:
+    lives: list[PoisonedBy] = []
+    listed: list[Fill] = []
+
+    def make() -> PoisonedBy:
+        lives.append(PoisonedBy("bad" if len(lives) < 2 else "none"))  # fixed in the 3rd life
+        return lives[-1]
+
+    async def replay(strategy: Strategy) -> list[Fill]:
+        return list(listed)
+
+    runner, _ = make_runner(make, replay=replay)
+    sup = Supervisor(sleep=no_wait)
+    sup.start(runner)
+    await runner.started.wait()
+    listed.append(trade("bad"))
+    runner.push(trade("bad"))  # live: the life ends, no try is counted
+    await asyncio.sleep(0.05)
+    assert len(lives) == 3 and runner.quarantined == {}
+    assert ("fill", "bad") in lives[-1].calls  # replayed to the third life, which counts it
+    assert runner.replay_failures == {}  # the second life's failed try, forgotten
+    await sup.stop()
+
+
+async def test_the_runner_times_its_batches_and_the_age_of_the_book_it_delivers() -> None:
+    strategy = Recorder()
+    runner, market = make_runner(lambda: strategy, time_scale=20.0)
+    task = asyncio.create_task(runner.run())
+    await runner.started.wait()
+    clock = runner.ctx.clock
+    assert isinstance(clock, SimClock)
+    market.apply(
+        BookSnapshot(
+            ts_exchange=1, ts_local=1_000, instrument_id=BTC.id, bids=[(100, 5)], asks=[(110, 5)]
+        )
+    )
+    clock.advance_to(101_000)  # 100 µs on the paper venue's clock: 5 µs of wall time at 20×
+    runner.book_changed()
+    await asyncio.sleep(0.01)
+    runner.stop()
+    await task
+    registry = MetricsRegistry()
+    runner.register_metrics(registry)  # the same handles, adopted later
+    snap = registry.snapshot()
+    [age] = snap["falconet_runner_book_latency_ns"]["samples"]
+    assert age["labels"] == {"entry": "k"} and age["count"] == 1 and age["p50"] == 5_000
+    [dispatch] = snap["falconet_runner_dispatch_ns"]["samples"]
+    assert isinstance(dispatch["count"], int) and dispatch["count"] >= 2  # the book, the stop
+    assert snap["falconet_runner_book_calls_total"]["samples"][0]["value"] == 1

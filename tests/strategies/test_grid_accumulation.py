@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from falconet.core.enums import Side
+from falconet.core.errors import ErrorKind
 from falconet.core.instrument import Instrument
 from falconet.strategies.grid import VENUE_FLAGS, GridState
 from falconet.strategies.grid.accumulation import (
@@ -88,7 +89,12 @@ def test_a_refused_accumulation_sell_is_booked_back() -> None:
     grid, ctx = make_grid(qty="0.35", sell_mult=D("0.999")), make_ctx()
     grid.restore_state({"accumulated_profit": "2"})
     grid.on_start(ctx)
-    ctx.reject(submits(ctx.take(), Side.SELL)[0].client_id, grid, reason="post only")
+    ctx.reject(
+        submits(ctx.take(), Side.SELL)[0].client_id,
+        grid,
+        reason="post only",
+        kind=ErrorKind.POST_ONLY_WOULD_CROSS,
+    )
     assert grid.state.accumulated_profit == D("2") and grid.state.reserved_base == 0
 
 
@@ -183,6 +189,17 @@ def test_a_fee_reported_in_base_is_taken_as_reported() -> None:
     grid.state.reserved_base = D("0.5")
     ctx.fill(live(ctx, Side.BUY)[0].client_id, grid, fee="0.0007", fee_currency="HYPE")
     assert grid.state.reserved_base == D("0.4993")
+
+
+def test_a_buy_fee_charged_in_quote_takes_no_base_on_a_base_fee_venue() -> None:
+    # Hyperliquid normally takes buy fees in base; this fill says the fee was USDC
+    grid = make_grid(HYPE, qty="1")
+    ctx = make_ctx(HYPE, bid="41.23", ask="41.24", maker_fee="0.0004")
+    grid, ctx = started(grid, ctx)
+    grid.state.reserved_base = D("0.5")
+    ctx.fill(live(ctx, Side.BUY)[0].client_id, grid, fee="0.0165", fee_currency="USDC")
+    assert grid.state.reserved_base == D("0.5")
+    assert grid.state.last_buy_fill_qty == D("1")  # the buy itself was booked
 
 
 def test_paper_buys_pay_fees_in_quote() -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from falconet.core.enums import OrderType, Side, TimeInForce
+from falconet.core.errors import ErrorKind
 from falconet.core.events import Fill, OrderExpired, OrderRejected
 from falconet.core.ids import Intent, StrategyCode
 from falconet.core.orders import OrderStatus
@@ -114,7 +115,7 @@ def test_insufficient_funds_on_a_buy_sets_capital_low_and_skips_cycles() -> None
     grid, ctx = make_grid(), make_ctx(quote="50")
     grid.on_start(ctx)
     buy = submits(ctx.take(), Side.BUY)[0]
-    ctx.reject(buy.client_id, grid, reason="Insufficient funds")
+    ctx.reject(buy.client_id, grid, reason="Insufficient funds", kind=ErrorKind.INSUFFICIENT_FUNDS)
     assert grid.gates.capital_low and grid.gates.capital_snapshot == Decimal("50")
     for _ in range(30):
         assert tick(ctx, grid, 1.0) == []
@@ -123,7 +124,12 @@ def test_insufficient_funds_on_a_buy_sets_capital_low_and_skips_cycles() -> None
 def test_capital_low_clears_only_when_quote_rises_above_the_snapshot() -> None:
     grid, ctx = make_grid(), make_ctx(quote="50")
     grid.on_start(ctx)
-    ctx.reject(submits(ctx.take(), Side.BUY)[0].client_id, grid, reason="insufficient balance")
+    ctx.reject(
+        submits(ctx.take(), Side.BUY)[0].client_id,
+        grid,
+        reason="insufficient balance",
+        kind=ErrorKind.INSUFFICIENT_FUNDS,
+    )
     ctx.take()
     ctx.set_balances("10", "50")
     assert tick(ctx, grid, 5.0) == []
@@ -147,7 +153,12 @@ def test_insufficient_base_on_a_sell_sets_asset_low() -> None:
     grid, ctx = make_grid(), make_ctx()
     grid.on_start(ctx)
     ctx.set_balances("0.5", "10000")  # the coins went elsewhere
-    ctx.reject(submits(ctx.take(), Side.SELL)[0].client_id, grid, reason="Insufficient balance")
+    ctx.reject(
+        submits(ctx.take(), Side.SELL)[0].client_id,
+        grid,
+        reason="Insufficient balance",
+        kind=ErrorKind.INSUFFICIENT_FUNDS,
+    )
     assert grid.gates.asset_low
 
 
@@ -156,7 +167,12 @@ def test_kraken_ignores_a_refused_sell() -> None:
     ctx = make_ctx(KRAKEN, bid="60000.0", ask="60000.1")
     grid.on_start(ctx)
     ctx.set_balances("0.0005", "100000")
-    ctx.reject(submits(ctx.take(), Side.SELL)[0].client_id, grid, reason="Insufficient funds")
+    ctx.reject(
+        submits(ctx.take(), Side.SELL)[0].client_id,
+        grid,
+        reason="Insufficient funds",
+        kind=ErrorKind.INSUFFICIENT_FUNDS,
+    )
     assert not grid.gates.asset_low
 
 
@@ -191,7 +207,9 @@ def test_after_a_recovery_no_one_to_one_sell_goes_out_without_a_buy_fill() -> No
     ctx.set_book("99.00", "99.01")
     ctx.fill(live(ctx, Side.BUY)[0].client_id, grid)
     sell2 = submits(ctx.take(), Side.SELL)[0]
-    ctx.reject(sell2.client_id, grid, reason="insufficient balance")  # asset_low, then clear
+    ctx.reject(
+        sell2.client_id, grid, reason="insufficient balance", kind=ErrorKind.INSUFFICIENT_FUNDS
+    )  # asset_low, then clear
     assert grid.gates.resuming and not grid.gates.asset_low
     buy2 = live(ctx, Side.BUY)[0]
     ctx.accept(buy2.client_id, grid)
@@ -263,7 +281,8 @@ class OneInFlight(FakeContext):
         if busy:
             self.orders[cid] = replace(self.orders[cid], status=OrderStatus.REJECTED)
             reason = f"a {side.value} order is already in flight"
-            self.refused.append(OrderRejected(**event_fields(self, cid), reason=reason))
+            kind = ErrorKind.DUPLICATE
+            self.refused.append(OrderRejected(**event_fields(self, cid), reason=reason, kind=kind))
         return cid
 
     def flush(self, grid: Grid) -> None:
@@ -339,7 +358,7 @@ def test_a_refused_resubmission_goes_back_on_the_queue_with_its_basis() -> None:
     grid, ctx, sells, _ = _alpaca_ladder()
     (first,) = submits(ctx.take(), Side.SELL)
     basis = grid.state.sell_basis.get(first.client_id)
-    ctx.reject(first.client_id, grid, reason="rate limit exceeded")
+    ctx.reject(first.client_id, grid, reason="rate limit exceeded", kind=ErrorKind.RATE_LIMIT)
     assert [r.sell.price for r in grid.tracker.expired_sells] == [s.price for s in sells]
     assert submits(ctx.take(), Side.SELL) == []  # not at once: after a short backoff
     assert grid.state.sell_basis.get(first.client_id) == basis

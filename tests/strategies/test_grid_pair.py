@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from falconet.core.enums import Side, TimeInForce
+from falconet.core.errors import ErrorKind
 from falconet.core.ids import Intent, StrategyCode
 from falconet.core.orders import OrderStatus
 from falconet.strategies.api import OpenOrder
@@ -110,7 +111,12 @@ def test_buy_goes_out_when_a_sell_already_rests() -> None:
 
 def test_only_one_sell_per_buy_cycle() -> None:
     grid, ctx = started()
-    ctx.reject(live(ctx, Side.BUY)[0].client_id, grid, reason="post only would cross")
+    ctx.reject(
+        live(ctx, Side.BUY)[0].client_id,
+        grid,
+        reason="post only would cross",
+        kind=ErrorKind.POST_ONLY_WOULD_CROSS,
+    )
     for _ in range(5):
         assert submits(tick(ctx, grid, 1.0), Side.SELL) == []
 
@@ -128,7 +134,12 @@ def test_unfunded_buy_is_tried_at_most_every_two_seconds() -> None:
 
 def test_buy_reject_cools_buys_for_two_seconds() -> None:
     grid, ctx = started()
-    ctx.reject(live(ctx, Side.BUY)[0].client_id, grid, reason="post only would cross")
+    ctx.reject(
+        live(ctx, Side.BUY)[0].client_id,
+        grid,
+        reason="post only would cross",
+        kind=ErrorKind.POST_ONLY_WOULD_CROSS,
+    )
     assert submits(ctx.take(), Side.BUY) == []
     assert submits(tick(ctx, grid, 1.5), Side.BUY) == []
     assert len(submits(tick(ctx, grid, 0.6), Side.BUY)) == 1
@@ -136,7 +147,12 @@ def test_buy_reject_cools_buys_for_two_seconds() -> None:
 
 def test_buy_rate_limit_cools_buys_for_ten_seconds() -> None:
     grid, ctx = started()
-    ctx.reject(live(ctx, Side.BUY)[0].client_id, grid, reason="Too many cumulative requests")
+    ctx.reject(
+        live(ctx, Side.BUY)[0].client_id,
+        grid,
+        reason="Too many cumulative requests",
+        kind=ErrorKind.RATE_LIMIT,
+    )
     for _ in range(9):
         assert submits(tick(ctx, grid, 1.0), Side.BUY) == []
     assert len(submits(tick(ctx, grid, 1.1), Side.BUY)) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from falconet.core.enums import Side
+from falconet.core.errors import ErrorKind
 from falconet.core.ids import Intent
 from falconet.strategies.grid import Grid
 from falconet.strategies.testing import FakeContext, Request
@@ -121,28 +122,28 @@ def test_cancel_replace_amend_cools_both_ids_for_ten_seconds() -> None:
     assert amend.client_id == new
 
 
-def _amend_rejected(reason: str) -> tuple[Grid, FakeContext, str]:
+def _amend_rejected(reason: str, kind: ErrorKind) -> tuple[Grid, FakeContext, str]:
     grid, ctx = without_sells()
     (amend,) = amends(move(ctx, grid, "101.00", "101.01"))
-    ctx.amend_reject(amend.client_id, grid, reason=reason)
+    ctx.amend_reject(amend.client_id, grid, reason=reason, kind=kind)
     return grid, ctx, amend.client_id
 
 
 def test_amend_rate_limit_cools_the_order_for_ten_seconds() -> None:
-    grid, ctx, cid = _amend_rejected("rate limit exceeded")
+    grid, ctx, cid = _amend_rejected("rate limit exceeded", ErrorKind.RATE_LIMIT)
     assert ctx.take() == []
     assert amends(tick(ctx, grid, 9.5)) == []
     assert [a.client_id for a in amends(tick(ctx, grid, 0.6))] == [cid]
 
 
 def test_amend_rejected_otherwise_cools_the_order_for_two_seconds() -> None:
-    grid, ctx, cid = _amend_rejected("price band")
+    grid, ctx, cid = _amend_rejected("price band", ErrorKind.OTHER)
     assert amends(tick(ctx, grid, 1.5)) == []
     assert [a.client_id for a in amends(tick(ctx, grid, 0.6))] == [cid]
 
 
 def test_amend_on_a_gone_order_cancels_it_and_drops_tracking() -> None:
-    grid, ctx, cid = _amend_rejected("Order not found")
+    grid, ctx, cid = _amend_rejected("Order not found", ErrorKind.UNKNOWN_ORDER)
     assert [(r.kind, r.client_id) for r in ctx.take()] == [("cancel", cid)]
     assert grid.tracker.buy is None
     assert not grid.tracker.cooling(cid, ctx.now_ns + 600_000_000)

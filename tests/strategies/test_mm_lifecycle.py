@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from falconet.core.enums import Side
+from falconet.core.errors import ErrorKind
 from falconet.core.events import OrderCanceled, OrderExpired
 from falconet.core.ids import IdFormat, Intent, OrderTag, StrategyCode
 from falconet.strategies.api import Wakeup
@@ -76,7 +77,9 @@ def test_sell_cancel_clears_sell_flag_only() -> None:
 
 def test_buy_reject_clears_buy_flag_only() -> None:
     mm, ctx, sell, buy = opened()
-    ctx.reject(buy, mm, reason="post-only order would have crossed")
+    ctx.reject(
+        buy, mm, reason="post-only order would have crossed", kind=ErrorKind.POST_ONLY_WOULD_CROSS
+    )
     assert buy not in mm.state.pending_placements
     assert sell in mm.state.pending_placements
     assert kinds(ctx.take()) == [("submit", Side.BUY)]  # a new buy, no second sell
@@ -84,7 +87,7 @@ def test_buy_reject_clears_buy_flag_only() -> None:
 
 def test_failed_sell_clears_sell_flag_only() -> None:
     mm, ctx, sell, _ = opened()
-    ctx.reject(sell, mm, reason="request refused: connection reset")
+    ctx.reject(sell, mm, reason="request refused: connection reset", kind=ErrorKind.CONNECTION)
     assert (mm.buy_in_flight, mm.sell_in_flight) == (True, False)
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from falconet.core.enums import Side, Venue
+from falconet.core.errors import ErrorKind
 from falconet.core.events import BalanceUpdate
 from falconet.core.orders import OrderStatus
 from falconet.strategies.mm import MarketMaker
@@ -137,7 +138,7 @@ def test_insufficient_funds_buy_reject_sets_capital_low_and_skips_cycles() -> No
     mm, ctx = started()
     buy = submits(ctx.take(), Side.BUY)[0].client_id
     ctx.set_balances("10", "99")  # below mid x qty = 100.05
-    ctx.reject(buy, mm, reason="EOrder:Insufficient funds")
+    ctx.reject(buy, mm, reason="EOrder:Insufficient funds", kind=ErrorKind.INSUFFICIENT_FUNDS)
     assert mm.capital_low
     ctx.set_book("100.00", "100.30")
     mm.on_book(ctx)
@@ -148,7 +149,7 @@ def test_capital_low_clears_when_quote_covers_price_times_qty() -> None:
     mm, ctx = started()
     buy = submits(ctx.take(), Side.BUY)[0].client_id
     ctx.set_balances("10", "99")
-    ctx.reject(buy, mm, reason="insufficient balance")
+    ctx.reject(buy, mm, reason="insufficient balance", kind=ErrorKind.INSUFFICIENT_FUNDS)
     ctx.set_balances("10", "100.05")  # exactly mid x qty
     mm.on_book(ctx)
     assert not mm.capital_low
@@ -181,7 +182,7 @@ def test_one_sell_per_buy_cycle_while_capital_low() -> None:
     ctx.accept(sell, mm)
     # the venue knows better than the balances we see: the buy is refused, again and again
     for _ in range(3):
-        ctx.reject(buy, mm, reason="EOrder:Insufficient funds")
+        ctx.reject(buy, mm, reason="EOrder:Insufficient funds", kind=ErrorKind.INSUFFICIENT_FUNDS)
         reqs = ctx.take()
         assert kinds(reqs) == [("submit", Side.BUY)]
         buy = reqs[0].client_id
@@ -193,7 +194,12 @@ def test_one_sell_per_buy_cycle_while_capital_low() -> None:
 def test_other_rejects_do_not_set_flags() -> None:
     mm, ctx = started()
     for r in ctx.take():
-        ctx.reject(r.client_id, mm, reason="post-only order would have crossed")
+        ctx.reject(
+            r.client_id,
+            mm,
+            reason="post-only order would have crossed",
+            kind=ErrorKind.POST_ONLY_WOULD_CROSS,
+        )
     assert not mm.capital_low
     assert not mm.asset_low
 
@@ -201,7 +207,7 @@ def test_other_rejects_do_not_set_flags() -> None:
 def test_insufficient_sell_reject_sets_asset_low_and_blocks_sells() -> None:
     mm, ctx = started()
     sell = submits(ctx.take(), Side.SELL)[0].client_id
-    ctx.reject(sell, mm, reason="insufficient balance")
+    ctx.reject(sell, mm, reason="insufficient balance", kind=ErrorKind.INSUFFICIENT_FUNDS)
     assert mm.asset_low
     buy = next(o.client_id for o in ctx.open_orders() if o.side is Side.BUY)
     ctx.cancel_ack(buy, mm)  # no buy: a new pair would start with a sell
@@ -211,7 +217,7 @@ def test_insufficient_sell_reject_sets_asset_low_and_blocks_sells() -> None:
 def test_asset_low_needs_a_balance_increase_outside_hyperliquid() -> None:
     mm, ctx = started()
     sell = submits(ctx.take(), Side.SELL)[0].client_id
-    ctx.reject(sell, mm, reason="insufficient balance")
+    ctx.reject(sell, mm, reason="insufficient balance", kind=ErrorKind.INSUFFICIENT_FUNDS)
     mm.on_book(ctx)  # base (10) still >= qty, but it has not grown
     assert mm.asset_low
     ctx.set_balances("10.5", "10000")
@@ -225,7 +231,7 @@ def test_asset_low_clears_on_hyperliquid_when_base_covers_qty() -> None:
     mm = MarketMaker(qty=HYPE.size("1"))
     mm.on_start(ctx)
     sell = submits(ctx.take(), Side.SELL)[0].client_id
-    ctx.reject(sell, mm, reason="Insufficient spot balance")
+    ctx.reject(sell, mm, reason="Insufficient spot balance", kind=ErrorKind.INSUFFICIENT_FUNDS)
     # the cycle after the reject saw base 10 >= 1: the flag is already clear
     assert not mm.asset_low
 
@@ -245,7 +251,7 @@ def test_no_emergency_sell_while_asset_low() -> None:
     # the venue refused a sell for lack of base: the pause does not keep offering it
     mm, ctx = started(min_usd_balance="9000")
     sell = submits(ctx.take(), Side.SELL)[0].client_id
-    ctx.reject(sell, mm, reason="insufficient balance")
+    ctx.reject(sell, mm, reason="insufficient balance", kind=ErrorKind.INSUFFICIENT_FUNDS)
     ctx.take()
     ctx.set_balances("10", "9050")
     mm.on_book(ctx)

@@ -1,19 +1,31 @@
 """The strategy context over the simulator: what `Strategy` callbacks see in a backtest.
 
 Reads come straight from the kernel's state arrays; requests are written into its
-command buffer and take effect when the runner next advances the simulation.
+command buffer and take effect when the runner next advances the simulation. A request
+that cannot go (off the tick or lot, an unknown order, a risk rule) is answered with a
+rejection event after the callback returns, as the live engine answers it, and counted
+by kind and rule for the summary.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from falconet.core.enums import OrderType, Side, TimeInForce
-from falconet.core.errors import FalconetError
+from falconet.core.errors import ErrorKind
+from falconet.core.events import (
+    OrderAmendRejected,
+    OrderCancelRejected,
+    OrderEvent,
+    OrderRejected,
+)
 from falconet.core.ids import IdFormat, Intent, OrderTag, StrategyCode, decode_client_id
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
+from falconet.risk import EntryRisk, Proposal, RiskEngine
 from falconet.sim import layout as L
 from falconet.sim.asset import SimAsset
 from falconet.strategies.api import Balances, Fees, OpenOrder, Quote
@@ -40,19 +52,32 @@ def _dec(x: float) -> Decimal:
     return Decimal(repr(round(x, 12)))
 
 
-class OrderRequestError(FalconetError):
-    """A request the strategy made that cannot be sent (unknown order, bad price)."""
+REFUSED_IDS = 1 << 40  # client ids of refused orders: above any kernel order id
 
 
 class SimContext:
     """`strategies.api.Context` implemented by one simulated instrument."""
 
-    def __init__(self, asset: SimAsset, strategy_code: StrategyCode) -> None:
+    def __init__(
+        self,
+        asset: SimAsset,
+        strategy_code: StrategyCode,
+        *,
+        risk: RiskEngine | None = None,
+        key: str | None = None,
+    ) -> None:
         self.asset = asset
         self.instrument: Instrument = asset.instrument
         self.strategy_code = strategy_code
         self._S = asset.S
         self._tick = asset.tick_units
+        self.risk = risk
+        self.entry: EntryRisk | None = None
+        if risk is not None:
+            self.entry = risk.add_entry(key or str(asset.instrument.id), "sim", self)
+        self.refusals: list[OrderEvent] = []  # answered after the callback returns
+        self.rejections: Counter[tuple[str, str]] = Counter()  # (kind, rule) of refused orders
+        self._refused = 0
 
     @property
     def now_ns(self) -> int:
@@ -100,6 +125,9 @@ class SimContext:
     def position(self) -> int:
         return int(self._S[L.S_LPOS])
 
+    def book_ts(self) -> int:
+        return self.now_ns  # the simulated book is always the latest
+
     def client_id(self, order_id: int, intent: int, level: int) -> str:
         tag = OrderTag(self.strategy_code, Intent(intent), seq=order_id, level=level)
         return tag.encode(IdFormat.TEXT)
@@ -122,18 +150,59 @@ class SimContext:
             for o in self.asset.open_orders()
         ]
 
-    def _order_id(self, client_id: str) -> int:
-        tag = decode_client_id(client_id)
-        if tag is None:
-            raise OrderRequestError(f"unknown client order id {client_id!r}")
-        return tag.seq
+    # --- refusals ---------------------------------------------------------------------------
 
-    def _check_price(self, price: int) -> None:
+    def _refuse(
+        self, kind: ErrorKind, reason: str, *, intent: Intent, level: int, rule: str = ""
+    ) -> str:
+        """A new order that does not reach the simulator: its client id, answered with a
+        rejection once the callback returns."""
+        self._refused += 1
+        cid = self.client_id(REFUSED_IDS + self._refused, int(intent), level)
+        base = self._event_base(cid)
+        self.refusals.append(OrderRejected(**base, reason=reason, kind=kind, rule=rule))
+        self.rejections[(kind.value, rule)] += 1
+        return cid
+
+    def _refuse_request(
+        self, client_id: str, kind: ErrorKind, reason: str, *, amend: bool, rule: str = ""
+    ) -> None:
+        base = {**self._event_base(client_id), "reason": reason, "kind": kind, "rule": rule}
+        event = OrderAmendRejected(**base) if amend else OrderCancelRejected(**base)
+        self.refusals.append(event)
+
+    def _event_base(self, client_id: str) -> dict[str, Any]:
+        now = self.now_ns
+        return {
+            "ts_exchange": now,
+            "ts_local": now,
+            "instrument_id": self.instrument.id,
+            "client_id": client_id,
+        }
+
+    def take_refusals(self) -> list[OrderEvent]:
+        out, self.refusals = self.refusals, []
+        return out
+
+    def _order_id(self, client_id: str) -> int | None:
+        tag = decode_client_id(client_id)
+        return None if tag is None or tag.seq >= REFUSED_IDS else tag.seq
+
+    def _price_problem(self, price: int) -> str | None:
         if price <= 0 or price % self._tick:
-            raise OrderRequestError(
+            return (
                 f"price {self.instrument.price_str(price)} is not a positive multiple of the "
                 f"tick {self.instrument.price_str(self._tick)}"
             )
+        return None
+
+    def _risk_refusal(self, order: Proposal) -> tuple[str, str] | None:
+        if self.risk is None or self.entry is None:
+            return None
+        refusal = self.risk.check(self.entry, order, self.now_ns)
+        return None if refusal is None else (refusal.rule, refusal.reason)
+
+    # --- requests -----------------------------------------------------------------------------
 
     def submit(
         self,
@@ -147,17 +216,26 @@ class SimContext:
         intent: Intent = Intent.NONE,
         level: int = 0,
     ) -> str:
+        def refuse(kind: ErrorKind, reason: str, rule: str = "") -> str:
+            return self._refuse(kind, reason, intent=intent, level=level, rule=rule)
+
         if order_type not in (OrderType.LIMIT, OrderType.MARKET):
-            raise OrderRequestError(f"the simulator does not trigger {order_type} orders")
+            reason = f"the simulator does not trigger {order_type} orders"
+            return refuse(ErrorKind.INVALID_REQUEST, reason)
         if size <= 0 or size % self.instrument.lot:
-            raise OrderRequestError(
-                f"size {self.instrument.size_str(size)} is not a positive multiple of the lot"
-            )
+            lot = self.instrument.size_str(size)
+            reason = f"size {lot} is not a positive multiple of the lot"
+            return refuse(ErrorKind.BAD_PRECISION, reason)
         market = order_type is OrderType.MARKET
         if not market:
             if price is None:
-                raise OrderRequestError("a limit order needs a price")
-            self._check_price(price)
+                return refuse(ErrorKind.INVALID_REQUEST, "a limit order needs a price")
+            problem = self._price_problem(price)
+            if problem is not None:
+                return refuse(ErrorKind.BAD_PRECISION, problem)
+        refused = self._risk_refusal(Proposal(side, None if market else price, size, reduce_only))
+        if refused is not None:
+            return refuse(ErrorKind.RISK, refused[1], refused[0])
         order_id = self.asset.submit(
             side.sign,
             0 if market or price is None else price,
@@ -171,16 +249,37 @@ class SimContext:
         return self.client_id(order_id, int(intent), level)
 
     def cancel(self, client_id: str) -> None:
-        self.asset.cancel(self._order_id(client_id))
+        order_id = self._order_id(client_id)
+        if order_id is None:
+            reason = f"unknown client order id {client_id!r}"
+            self._refuse_request(client_id, ErrorKind.UNKNOWN_ORDER, reason, amend=False)
+            return
+        self.asset.cancel(order_id)
+
+    def cancel_all(self) -> None:
+        self.asset.cancel_all()
 
     def amend(self, client_id: str, *, price: int | None = None, size: int | None = None) -> None:
         order_id = self._order_id(client_id)
         current = next((o for o in self.asset.open_orders() if o.order_id == order_id), None)
-        if current is None:
-            raise OrderRequestError(f"order {client_id} is not open")
+        if order_id is None or current is None:
+            reason = f"order {client_id} is not open"
+            self._refuse_request(client_id, ErrorKind.UNKNOWN_ORDER, reason, amend=True)
+            return
         new_price = current.price if price is None else price
-        self._check_price(new_price)
-        self.asset.amend(order_id, new_price, current.quantity if size is None else size)
+        new_size = current.quantity if size is None else size
+        problem = self._price_problem(new_price)
+        if problem is not None:
+            self._refuse_request(client_id, ErrorKind.BAD_PRECISION, problem, amend=True)
+            return
+        refused = self._risk_refusal(
+            Proposal(current.side, new_price, max(new_size - current.filled, 0), replaces=client_id)
+        )
+        if refused is not None:
+            rule, reason = refused
+            self._refuse_request(client_id, ErrorKind.RISK, reason, amend=True, rule=rule)
+            return
+        self.asset.amend(order_id, new_price, new_size)
 
     def reconcile(
         self,
@@ -190,9 +289,10 @@ class SimContext:
         tif: TimeInForce = TimeInForce.POST_ONLY,
         replace: bool = False,
     ) -> None:
-        if self._tick != 1:
-            for price, _ in (*bids, *asks):
-                self._check_price(price)
+        """The kernel diffs the quotes against what rests; quotes it would newly place go
+        through the same checks as `submit` first (a refused one is left out)."""
+        bids = self._checked(Side.BUY, bids, Intent.MM_BID, replace)
+        asks = self._checked(Side.SELL, asks, Intent.MM_ASK, replace)
         self.asset.quotes(
             bids,
             asks,
@@ -201,3 +301,26 @@ class SimContext:
             intent_bid=Intent.MM_BID,
             intent_ask=Intent.MM_ASK,
         )
+
+    def _checked(
+        self, side: Side, quotes: Sequence[Quote], intent: Intent, replace: bool
+    ) -> list[Quote]:
+        orders = [] if replace else self.asset.open_orders()
+        resting = [(o.price, o.quantity) for o in orders if o.side is side]
+        out: list[Quote] = []
+        for level, (price, size) in enumerate(quotes):
+            if (price, size) in resting:
+                resting.remove((price, size))
+                out.append((price, size))
+                continue
+            problem = self._price_problem(price) if self._tick != 1 else None
+            if problem is not None:
+                self._refuse(ErrorKind.BAD_PRECISION, problem, intent=intent, level=level)
+                continue
+            refused = self._risk_refusal(Proposal(side, price, size))
+            if refused is not None:
+                rule, reason = refused
+                self._refuse(ErrorKind.RISK, reason, rule=rule, intent=intent, level=level)
+                continue
+            out.append((price, size))
+        return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -26,15 +27,19 @@ from falconet.strategies.api import Strategy
 class EventDecoder:
     """Reads new rows of one asset's event log and hands them to the strategy."""
 
-    def __init__(self, asset: SimAsset, ctx: SimContext) -> None:
+    def __init__(
+        self, asset: SimAsset, ctx: SimContext, on_fill: Callable[[Fill], None] | None = None
+    ) -> None:
         self.asset = asset
         self.ctx = ctx
+        self.on_fill = on_fill  # told of every fill first (the risk engine's PnL)
         self.cursor = 0
         inst = asset.instrument
         self._iid = inst.id
         self._tick = asset.tick_units
         self._base, self._quote = inst.base, inst.quote
         self._reason = asset.config.venue.reason
+        self._kind = asset.config.venue.kind
 
     def deliver(self, strategy: Strategy) -> None:
         end = int(self.asset.S[L.S_NEV])
@@ -48,6 +53,8 @@ class EventDecoder:
                 continue
             event = self.decode(row, fee)
             if isinstance(event, Fill):
+                if self.on_fill is not None:
+                    self.on_fill(event)
                 strategy.on_fill(self.ctx, event)
             else:
                 strategy.on_order(self.ctx, event)
@@ -63,6 +70,7 @@ class EventDecoder:
             "venue_order_id": str(row[L.EV_ID]),
         }
         reason = self._reason(row[L.EV_REASON])
+        why = self._kind(row[L.EV_REASON])
         if kind == L.E_FILL:
             side = Side.BUY if row[L.EV_SIDE] > 0 else Side.SELL
             base_fee = fee[L.EVF_FEE_BASE]
@@ -79,13 +87,13 @@ class EventDecoder:
         if kind == L.E_ACCEPTED:
             return OrderAccepted(**base)
         if kind == L.E_REJECTED:
-            return OrderRejected(**base, reason=reason)
+            return OrderRejected(**base, reason=reason, kind=why)
         if kind == L.E_EXPIRED:
             return OrderExpired(**base)
         if kind == L.E_CANCELED:
             return OrderCanceled(**base, reason=reason)
         if kind == L.E_CANCEL_REJECTED:
-            return OrderCancelRejected(**base, reason=reason)
+            return OrderCancelRejected(**base, reason=reason, kind=why)
         if kind == L.E_AMENDED:
             return OrderAmended(**base, price=row[L.EV_TICK] * self._tick, quantity=row[L.EV_QTY])
-        return OrderAmendRejected(**base, reason=reason)
+        return OrderAmendRejected(**base, reason=reason, kind=why)

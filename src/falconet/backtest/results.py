@@ -31,8 +31,17 @@ from falconet.backtest.tables import (
 )
 from falconet.core.ids import IdFormat, Intent, OrderTag, StrategyCode
 from falconet.core.instrument import Instrument
-from falconet.sim.layout import EV_TS, F_CONTRACT, F_TICK, F_UNIT
-from falconet.sim.models import Latency, SimConfig
+from falconet.sim.layout import (
+    E_EXPIRED,
+    E_REJECTED,
+    EV_KIND,
+    EV_REASON,
+    EV_TS,
+    F_CONTRACT,
+    F_TICK,
+    F_UNIT,
+)
+from falconet.sim.models import Latency, SimConfig, VenueProfile
 
 SUMMARY_FORMAT = "falconet.backtest.summary/1"
 DEFAULT_INTERVAL_S = 60.0
@@ -52,6 +61,7 @@ class InstrumentResults:
     pnl: PnL
     counters: dict[str, int]
     position_units: int  # final position, exact
+    rejections: dict[tuple[str, str], int]  # (kind, rule) -> refused orders
 
     def price_str(self, tick: int) -> str:
         return self.instrument.price_str(int(tick) * self.tick_units)
@@ -165,9 +175,40 @@ def instrument_results(res: AssetResult, name: str | None = None) -> InstrumentR
         orders=orders_table(res.events),
         equity=curve,
         pnl=pnl,
-        counters={"steps": int(res.steps), **asset.counters()},
+        counters=_counters(res),
         position_units=int(final["position_units"]),
+        rejections=rejections(res),
     )
+
+
+def _counters(res: AssetResult) -> dict[str, int]:
+    counters = {"steps": int(res.steps), **res.asset.counters()}
+    # orders refused before the simulator are rejections too, as they are live
+    counters["rejects"] += sum(res.refused.values())
+    return counters
+
+
+def rejections(res: AssetResult) -> dict[tuple[str, str], int]:
+    """Refused orders by (kind, rule): the simulator's rejections and expiries (from its
+    event log, by reason) and the ones refused before it (precision, risk rules)."""
+    out: dict[tuple[str, str], int] = dict(res.refused)
+    ev = res.events
+    ended = ev[(ev[:, EV_KIND] == E_REJECTED) | (ev[:, EV_KIND] == E_EXPIRED)]
+    codes, counts = np.unique(ended[:, EV_REASON], return_counts=True)
+    for code, n in zip(codes.tolist(), counts.tolist(), strict=True):
+        key = (VenueProfile.kind(int(code)).value, "")
+        out[key] = out.get(key, 0) + int(n)
+    return out
+
+
+def rejections_summary(counts: dict[tuple[str, str], int]) -> dict[str, Any]:
+    by_kind: dict[str, int] = {}
+    by_rule: dict[str, int] = {}
+    for (kind, rule), n in sorted(counts.items()):
+        by_kind[kind] = by_kind.get(kind, 0) + n
+        if rule:
+            by_rule[rule] = by_rule.get(rule, 0) + n
+    return {"total": sum(counts.values()), "by_kind": by_kind, "by_rule": by_rule}
 
 
 # --- summary ---------------------------------------------------------------------------------
@@ -267,6 +308,7 @@ def instrument_summary(ir: InstrumentResults, interval_ns: int) -> dict[str, Any
             "quote": inst.quote,
             "strategy": ir.strategy,
             "counters": dict(ir.counters),
+            "rejections": rejections_summary(ir.rejections),
             "orders": {"count": len(ir.orders)}
             | {name: int(statuses[i]) for i, name in enumerate(STATUS_NAMES)},
             "pnl": pnl_summary(ir.pnl),
@@ -301,10 +343,15 @@ def total_summary(irs: list[InstrumentResults], interval_ns: int) -> dict[str, A
         for k, v in ir.counters.items():
             counters[k] = counters.get(k, 0) + v
     quotes = sorted({ir.instrument.quote for ir in irs})
+    refused: dict[tuple[str, str], int] = {}
+    for ir in irs:
+        for key, n in ir.rejections.items():
+            refused[key] = refused.get(key, 0) + n
     out: dict[str, Any] = {
         "instruments": len(irs),
         "currency": quotes[0] if len(quotes) == 1 else None,
         "counters": counters,
+        "rejections": rejections_summary(refused),
     }
     fills = counters.get("fills", 0)
     out["activity"] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +19,11 @@ import numpy as np
 
 from falconet.backtest.context import SimContext
 from falconet.backtest.events import EventDecoder
+from falconet.config.risk import RiskSettings
 from falconet.core.enums import Side
-from falconet.core.events import Trade
+from falconet.core.events import Fill, Trade
 from falconet.data.format import EventTable
+from falconet.risk import RiskEngine
 from falconet.sim import layout as L
 from falconet.sim.asset import SimAsset
 from falconet.sim.data import SimData
@@ -30,6 +33,7 @@ from falconet.strategies.api import Strategy
 
 NS_PER_MS = 1_000_000
 MAX_TS = 2**63 - 1
+MAX_REFUSAL_ROUNDS = 100  # a strategy answering every refusal with a new order stops here
 
 Progress = Callable[[int, int], None]  # (rows done, rows total)
 
@@ -45,6 +49,8 @@ class AssetResult:
     event_fees: np.ndarray
     records: np.ndarray  # REC rows
     record_values: np.ndarray  # RECF rows
+    # orders refused before the simulator, by (kind, rule): precision, risk
+    refused: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @property
     def instrument(self) -> Any:
@@ -79,6 +85,7 @@ class BacktestRun:
     rows: int
     config: SimConfig
     meta: dict[str, Any] = field(default_factory=dict)
+    risk: dict[str, Any] | None = None  # the risk engine's last snapshot
 
 
 def run_backtest(
@@ -87,13 +94,20 @@ def run_backtest(
     config: SimConfig,
     *,
     progress: Progress | None = None,
+    risk: RiskSettings | None = None,
 ) -> BacktestRun:
     """Run `strategies[i]` on `markets[i]`, all in one timeline. Pass `SimData` to reuse
-    prepared market arrays across runs."""
+    prepared market arrays across runs. Every order goes through the risk engine's
+    pre-trade checks (`risk`: the limits; none set by default), as in live trading."""
     if len(markets) != len(strategies) or not markets:
         raise ValueError("one strategy per instrument, at least one")
     started = time.perf_counter()
-    runners = [_Runner(m, s, config) for m, s in zip(markets, strategies, strict=True)]
+    engine = RiskEngine(risk)
+    runners = [
+        _Runner(m, s, config, engine, f"{s.name}:{i}")
+        for i, (m, s) in enumerate(zip(markets, strategies, strict=True))
+    ]
+    engine.kill_handler = lambda reason, flatten: _kill(runners, flatten)
     total = sum(r.asset.data.rows for r in runners)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the run allocates little; collections would only cost time
@@ -108,8 +122,24 @@ def run_backtest(
             gc.enable()
     wall = time.perf_counter() - started
     return BacktestRun(
-        results=[r.result() for r in runners], wall_s=wall, rows=total, config=config
+        results=[r.result() for r in runners],
+        wall_s=wall,
+        rows=total,
+        config=config,
+        risk=engine.snapshot() if risk is not None and risk.any_set else None,
     )
+
+
+def _kill(runners: list[_Runner], flatten: bool) -> None:
+    """The kill switch in a backtest: cancel every order, close positions at market."""
+    for r in runners:
+        r.ctx.cancel_all()
+        pos = r.ctx.position()
+        if flatten and pos:
+            side = Side.SELL if pos > 0 else Side.BUY
+            r.asset.submit(
+                side.sign, 0, abs(pos), tif=L.TIF_IOC, order_type=L.TYPE_MARKET, reduce_only=True
+            )
 
 
 def _drive(runners: list[_Runner], progress: Progress | None, total: int) -> None:
@@ -138,15 +168,30 @@ def _drive(runners: list[_Runner], progress: Progress | None, total: int) -> Non
 class _Runner:
     """One strategy on one simulated instrument."""
 
-    def __init__(self, market: EventTable | SimData, strategy: Strategy, config: SimConfig) -> None:
+    def __init__(
+        self,
+        market: EventTable | SimData,
+        strategy: Strategy,
+        config: SimConfig,
+        risk: RiskEngine,
+        key: str,
+    ) -> None:
         self.strategy = strategy
         self.asset = SimAsset(market, config, strategy_code=int(strategy.code))
-        self.ctx = SimContext(self.asset, strategy.code)
+        self.ctx = SimContext(self.asset, strategy.code, risk=risk, key=key)
+        self.risk = risk
         wk = strategy.wakeup
         self.step_ns = wk.every_ms * NS_PER_MS if wk.every_ms else 0
         self.wake = (WAKE_BOOK if wk.on_book else 0) | (WAKE_TRADE if wk.on_trade else 0)
         self.deliver_orders = strategy.wants("on_order") or strategy.wants("on_fill")
-        self.decoder = EventDecoder(self.asset, self.ctx) if self.deliver_orders else None
+        # the loss rules need every fill, whether or not the strategy reads them
+        s = risk.settings
+        needs_fills = s.max_daily_loss is not None or s.max_drawdown is not None
+        self.decoder = (
+            EventDecoder(self.asset, self.ctx, on_fill=self._risk_fill)
+            if self.deliver_orders or needs_fills
+            else None
+        )
         self.wants_trades = strategy.wants("on_trade")
         # The timer grid starts at the first exchange timestamp, like the reference engine.
         first = self.asset.data.start_ts
@@ -168,13 +213,32 @@ class _Runner:
             return min(self.next_timer, nxt)
         return self.next_timer
 
+    def _risk_fill(self, fill: Fill) -> None:
+        if self.ctx.entry is not None:
+            self.risk.on_fill(self.ctx.entry, fill, self.ctx.now_ns)
+
+    def _answer(self) -> None:
+        """Refusals made during a callback, delivered after it (and theirs after them)."""
+        for _ in range(MAX_REFUSAL_ROUNDS):
+            refused = self.ctx.take_refusals()
+            if not refused:
+                return
+            for event in refused:
+                self.strategy.on_order(self.ctx, event)
+
     def start(self) -> None:
         self.strategy.on_start(self.ctx)
+        self._answer()
 
     def step(self) -> None:
         code = self.asset.advance(self.next_timer, self.wake, True)
         if self.decoder is not None:
             self.decoder.deliver(self.strategy)
+        self._answer()
+        self._wake(code)
+        self._answer()
+
+    def _wake(self, code: int) -> None:
         if code == L.W_END:
             self.done = True
             return
@@ -215,6 +279,7 @@ class _Runner:
 
     def stop(self) -> None:
         self.strategy.on_stop(self.ctx)
+        self._answer()
         if not self.asset.ended:
             # requests made in on_stop, and responses still in flight, play out
             self.asset.advance(MAX_TS - 1, 0, False)
@@ -232,4 +297,5 @@ class _Runner:
             event_fees=evf.copy(),
             records=rec.copy(),
             record_values=recf.copy(),
+            refused=Counter(self.ctx.rejections),
         )

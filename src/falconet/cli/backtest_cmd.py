@@ -14,6 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from falconet.backtest.results import summary as results_summary
 from falconet.backtest.runner import BacktestRun, run_backtest
 from falconet.backtest.settings import funding_table, latency_model, sim_config
+from falconet.config.problems import InvalidValueError, Location, Problems
+from falconet.config.risk import RiskSettings, parse_risk
 from falconet.data.format import EventTable, read_events
 from falconet.strategies import STRATEGIES, make_strategy
 
@@ -49,6 +51,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     st = p.add_argument_group("strategy")
     st.add_argument("--strategy", required=True, choices=sorted(STRATEGIES))
     st.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    st.add_argument(
+        "--risk",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a risk limit, as in the config's risk block (docs/risk.md), e.g. "
+        "max_order_notional=500; every order goes through the same checks as live",
+    )
     sim = p.add_argument_group("simulated venue")
     sim.add_argument(
         "--queue",
@@ -126,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     )
     markets = _markets(args)
     strategies = [make_strategy(args.strategy, args.param, m.instrument) for m in markets]
+    risk = risk_settings(args.risk)
     show = not args.no_progress and sys.stderr.isatty()
     if show:
         with Progress(
@@ -142,11 +153,15 @@ def run(args: argparse.Namespace) -> int:
                 strategies,
                 config,
                 progress=lambda done, _t: bar.update(task, completed=done),
+                risk=risk,
             )
     else:
-        result = run_backtest(markets, strategies, config)
+        result = run_backtest(markets, strategies, config, risk=risk)
     summary = contract_summary(result, args)
     summary["summary"] = results_summary(result)
+    summary["rejections"] = summary["summary"]["total"]["rejections"]
+    if result.risk is not None:
+        summary["risk"] = result.risk
     if args.report:
         from falconet.backtest.report import write_report  # noqa: PLC0415
 
@@ -162,6 +177,7 @@ def contract_summary(run: BacktestRun, args: argparse.Namespace) -> dict[str, An
     per: list[dict[str, Any]] = []
     for r in run.results:
         c = r.asset.counters()
+        c["rejects"] += sum(r.refused.values())  # refused before the simulator, as live
         f = r.final_state()
         per.append(
             {
@@ -198,6 +214,36 @@ def contract_summary(run: BacktestRun, args: argparse.Namespace) -> dict[str, An
         "instruments": per,
     }
     return out
+
+
+def risk_settings(pairs: list[str]) -> RiskSettings:
+    """`--risk NAME=VALUE` pairs read as the config's risk block (same checks, same
+    one-line errors naming the key)."""
+    raw: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise _usage(f"--risk {pair!r}: expected NAME=VALUE")
+        raw[name.strip()] = _json_value(value.strip())
+    problems = Problems()
+    try:
+        settings = parse_risk(raw, Location("--risk", (), problems))
+    except InvalidValueError:
+        problems.raise_if_any()
+        raise
+    return settings
+
+
+def _json_value(text: str) -> object:
+    """`4` is the number 4 and `true` a boolean, as in the config file; anything else is
+    the text itself (decimal text is what the config's amounts take anyway)."""
+    if len(text) > 64:
+        return text  # no number is that long: the parser reports the text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, bool | int) else text
 
 
 def _print_text(summary: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 
 from falconet.config.credentials import missing_credentials
+from falconet.config.risk import RiskLimits, RiskSettings
 from falconet.config.schema import Config, GcSettings, TradingEntry
 from falconet.config.secrets import (
     ENV_VARS,
@@ -23,6 +24,7 @@ from falconet.core.enums import Venue
 from falconet.observe.redact import MASK, redact
 from falconet.venues import TRADABLE_VENUES
 
+_LIMIT_NAMES = frozenset(f.name for f in fields(RiskLimits))
 GC_NOTE = "gc: accepted for compatibility with dio configs and ignored (no effect in falconet)"
 
 
@@ -53,12 +55,46 @@ def _plain(value: object) -> object:
 
 
 def entry_to_dict(entry: TradingEntry) -> dict[str, object]:
-    """The entry under its config key names; keys that do not apply to it are left out."""
-    return {
+    """The entry under its config key names; keys that do not apply to it are left out,
+    and so is a `risk` block the entry does not have."""
+    out = {
         field.name: _plain(getattr(entry, field.name))
         for field in ENTRY_FIELDS
-        if applies(field.name, entry.exchange, entry.strategy)
+        if applies(field.name, entry.exchange, entry.strategy) and field.name != "risk"
     }
+    if entry.risk is not None:
+        out["risk"] = _set_values(entry.risk)
+    return out
+
+
+def _set_values(limits: RiskLimits) -> dict[str, object]:
+    return {
+        f.name: _plain(getattr(limits, f.name))
+        for f in fields(limits)
+        if getattr(limits, f.name) is not None
+    }
+
+
+def risk_to_dict(risk: RiskSettings) -> dict[str, object]:
+    """The engine-wide risk block with every key; null means the rule is off."""
+    out: dict[str, object] = {
+        f.name: _plain(getattr(risk.limits, f.name)) for f in fields(risk.limits)
+    }
+    for f in fields(risk):
+        if f.name != "limits":
+            out[f.name] = _plain(getattr(risk, f.name))
+    return out
+
+
+def resolved_limits(config: Config) -> list[dict[str, object]]:
+    """Per entry, the pre-trade limits that apply (engine-wide, overridden by its own)."""
+    out: list[dict[str, object]] = []
+    for i, entry in enumerate(config.trading):
+        limits = config.limits_for(entry)
+        row: dict[str, object] = {"entry": i, "symbol": entry.symbol}
+        row.update({f.name: _plain(getattr(limits, f.name)) for f in fields(limits)})
+        out.append(row)
+    return out
 
 
 def _gc_to_dict(gc: GcSettings) -> dict[str, object]:
@@ -78,6 +114,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
     if config.gc is not None:
         out["gc"] = _gc_to_dict(config.gc)
     out["trading"] = [entry_to_dict(entry) for entry in config.trading]
+    out["risk"] = risk_to_dict(config.risk)
     return out
 
 
@@ -220,6 +257,7 @@ class CheckReport:
             "ignored": list(self.config.ignored_keys),
             "environment": env_to_dict(self.env),
             "runs": [asdict(run) for run in self.runs],
+            "risk_limits": resolved_limits(self.config),
             "notes": self.notes,
             "warnings": self.warnings,
         }
@@ -241,10 +279,28 @@ class CheckReport:
             lines.append(f"  {name:<{width}}  {shown}{suffix}")
         lines += ["", "would run:"]
         lines += _table(self.runs) if self.runs else ["  nothing"]
+        lines += ["", "risk limits (off unless shown):", *_risk_lines(self.config)]
         for title, items in (("notes:", self.notes), ("warnings:", self.warnings)):
             if items:
                 lines += ["", title, *(f"  {item}" for item in items)]
         return redact("\n".join(lines))
+
+
+def _risk_lines(config: Config) -> list[str]:
+    r = config.risk
+    engine = {k: v for k, v in risk_to_dict(r).items() if v is not None and k not in _LIMIT_NAMES}
+    if r.max_daily_loss is None and r.max_drawdown is None:
+        del engine["loss_action"]  # acts on nothing
+    if not r.flatten_on_kill:
+        del engine["flatten_on_kill"]
+    shown = ", ".join(
+        f"{k} {json.dumps(v) if isinstance(v, bool) else v}" for k, v in engine.items()
+    )
+    lines = [f"  engine: {shown or 'none'}"]
+    for row in resolved_limits(config):
+        set_ = ", ".join(f"{k} {v}" for k, v in row.items() if k in _LIMIT_NAMES and v is not None)
+        lines.append(f"  #{row['entry']} {row['symbol']}: {set_ or 'none'}")
+    return lines
 
 
 def _table(runs: list[RunLine]) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from falconet.config.risk import RiskLimits, RiskSettings
 from falconet.config.runtime import HyperliquidSettingsBlock, OrderSettings, PaperSettings
 from falconet.config.values import DecimalRange
 from falconet.core.enums import Venue
@@ -94,6 +95,7 @@ class TradingEntry:
     data_feed: DataFeed | None  # Alpaca only; None = adapter default
     base_accumulation: bool  # Grid only
     sell_levels: bool  # Grid only
+    risk: RiskLimits | None = None  # overrides of the engine-wide pre-trade limits
 
     @property
     def key(self) -> tuple[str, Venue]:
@@ -128,6 +130,11 @@ class Config:
     paper: PaperSettings = field(default_factory=PaperSettings)
     orders: OrderSettings = field(default_factory=OrderSettings)
     hyperliquid: HyperliquidSettingsBlock = field(default_factory=HyperliquidSettingsBlock)
+    risk: RiskSettings = field(default_factory=RiskSettings)
+
+    def limits_for(self, entry: TradingEntry) -> RiskLimits:
+        """The pre-trade limits that apply to `entry`: the engine-wide ones, overridden."""
+        return self.risk.limits.merged(entry.risk)
 
     @property
     def ignored_keys(self) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import Any
 from falconet.config import schema as s
 from falconet.config.fields import Field, Parsed, read_object
 from falconet.config.problems import InvalidValueError, Location, Problems
+from falconet.config.risk import RiskSettings, parse_risk
 from falconet.config.runtime import (
     HyperliquidSettingsBlock,
     OrderSettings,
@@ -79,6 +80,7 @@ TRADING = Field("trading", parse_trading, required=True)
 PAPER = Field("paper", parse_paper)
 ORDERS = Field("orders", parse_orders)
 HYPERLIQUID = Field("hyperliquid", parse_hyperliquid)
+RISK = Field("risk", parse_risk)
 
 TOP_LEVEL_FIELDS: tuple[Field[Any], ...] = (
     LOGGING_LEVEL,
@@ -93,6 +95,7 @@ TOP_LEVEL_FIELDS: tuple[Field[Any], ...] = (
     PAPER,
     ORDERS,
     HYPERLIQUID,
+    RISK,
 )
 
 # Keys of newer dio versions that falconet does not implement.
@@ -120,6 +123,7 @@ def _build(p: Parsed, source: str) -> Config:
         paper=p.get(PAPER, PaperSettings()),
         orders=p.get(ORDERS, OrderSettings()),
         hyperliquid=p.get(HYPERLIQUID, HyperliquidSettingsBlock()),
+        risk=p.get(RISK, RiskSettings()),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from falconet.config import schema as s
 from falconet.config.fields import Field, Parsed, read_object
 from falconet.config.problems import InvalidValueError, Location, Problems
+from falconet.config.risk import parse_entry_risk
 from falconet.config.schema import Strategy, TradingEntry
 from falconet.config.values import (
     boolean,
@@ -59,6 +60,7 @@ DATA_FEED = Field(
 )
 BASE_ACCUMULATION = Field("base_accumulation", boolean)
 SELL_LEVELS = Field("sell_levels", boolean)
+RISK = Field("risk", parse_entry_risk)
 
 ENTRY_FIELDS: tuple[Field[Any], ...] = (
     SYMBOL,
@@ -77,6 +79,7 @@ ENTRY_FIELDS: tuple[Field[Any], ...] = (
     DATA_FEED,
     BASE_ACCUMULATION,
     SELL_LEVELS,
+    RISK,
 )
 
 # Keys of newer dio versions that falconet does not implement.
@@ -183,6 +186,7 @@ def _build(p: Parsed, venue: Venue, strategy: Strategy) -> TradingEntry:
         data_feed=p.get(DATA_FEED),
         base_accumulation=p.get(BASE_ACCUMULATION, s.DEFAULT_BASE_ACCUMULATION) and grid,
         sell_levels=p.get(SELL_LEVELS, s.DEFAULT_SELL_LEVELS) and grid,
+        risk=p.get(RISK),
     )
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 import msgspec
 
 from falconet.core.enums import Liquidity, Side, Venue
+from falconet.core.errors import ErrorKind
 
 Level = tuple[int, int]  # (price units, size units); size 0 deletes the level
 
@@ -95,7 +96,9 @@ class OrderAccepted(OrderEvent, frozen=True, kw_only=True, gc=False):
 
 
 class OrderRejected(OrderEvent, frozen=True, kw_only=True, gc=False):
-    reason: str
+    reason: str  # the venue's (or the rule's) own words, for logs
+    kind: ErrorKind = ErrorKind.OTHER
+    rule: str = ""  # the risk rule that refused it (kind RISK)
 
 
 class OrderCanceled(OrderEvent, frozen=True, kw_only=True, gc=False):
@@ -103,7 +106,9 @@ class OrderCanceled(OrderEvent, frozen=True, kw_only=True, gc=False):
 
 
 class OrderCancelRejected(OrderEvent, frozen=True, kw_only=True, gc=False):
-    reason: str
+    reason: str  # the venue's (or the rule's) own words, for logs
+    kind: ErrorKind = ErrorKind.OTHER
+    rule: str = ""  # the risk rule that refused it (kind RISK)
 
 
 class OrderAmended(OrderEvent, frozen=True, kw_only=True, gc=False):
@@ -117,7 +122,9 @@ class OrderAmended(OrderEvent, frozen=True, kw_only=True, gc=False):
 
 
 class OrderAmendRejected(OrderEvent, frozen=True, kw_only=True, gc=False):
-    reason: str
+    reason: str  # the venue's (or the rule's) own words, for logs
+    kind: ErrorKind = ErrorKind.OTHER
+    rule: str = ""  # the risk rule that refused it (kind RISK)
 
 
 class OrderAmendSkipped(OrderEvent, frozen=True, kw_only=True, gc=False):

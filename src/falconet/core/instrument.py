@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import NewType
 
 from falconet.core.enums import InstrumentKind, Rounding, Venue
-from falconet.core.errors import PrecisionError
+from falconet.core.errors import BelowMinimumError, PrecisionError
 from falconet.core.fixed import (
     format_scaled,
     parse_scaled,
@@ -235,7 +235,7 @@ class Instrument:
                 f"of the lot {self.size_str(self.lot)}"
             )
         if size_units < self.min_size:
-            raise PrecisionError(
+            raise BelowMinimumError(
                 f"{self.id}: size {self.size_str(size_units)} is below the minimum "
                 f"{self.size_str(self.min_size)}"
             )
@@ -248,7 +248,7 @@ class Instrument:
             )
         notional = self.notional(price_units, size_units)
         if notional < self.min_notional:
-            raise PrecisionError(
+            raise BelowMinimumError(
                 f"{self.id}: order value {notional} {self.quote} is below the minimum "
                 f"{self.min_notional} {self.quote}"
             )

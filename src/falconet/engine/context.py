@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from falconet.core.enums import BookSide, InstrumentKind, OrderType, Side, TimeInForce
+from falconet.core.errors import ErrorKind
 from falconet.core.events import margin_asset
 from falconet.core.ids import Intent, decode_client_id
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
 from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import Managed, OrderManager, Owner
+from falconet.risk import EntryRisk, Proposal, RiskEngine
 from falconet.strategies.api import Balances, Fees, OpenOrder, Quote
 
 if TYPE_CHECKING:
@@ -39,6 +41,24 @@ class LiveContext:
         self.clock = clock
         self._fees = fees
         self._state_changed = on_state_changed
+        self.risk: RiskEngine | None = None
+        self.risk_entry: EntryRisk | None = None
+        # local time of the book update the strategy is reacting to, while in on_book
+        self.trigger_ns: int | None = None
+        self.time_scale = 1.0  # venue-clock seconds per wall second (a fast paper venue)
+
+    def attach_risk(self, risk: RiskEngine, entry: EntryRisk) -> None:
+        """Every order from now on passes `risk` before the OMS."""
+        self.risk, self.risk_entry = risk, entry
+
+    def _latency_ns(self, now_ns: int) -> int | None:
+        """Wall time since the book update this callback answers (None outside on_book)."""
+        if self.trigger_ns is None:
+            return None
+        return int((now_ns - self.trigger_ns) / self.time_scale)
+
+    def book_ts(self) -> int:
+        return self.market.book.ts_local
 
     @property
     def now_ns(self) -> int:
@@ -99,6 +119,23 @@ class LiveContext:
         intent: Intent = Intent.NONE,
         level: int = 0,
     ) -> str:
+        if self.risk is not None and self.risk_entry is not None:
+            order = Proposal(
+                side, None if order_type is OrderType.MARKET else price, size, reduce_only
+            )
+            refusal = self.risk.check(
+                self.risk_entry, order, self.now_ns, latency_ns=self._latency_ns(self.now_ns)
+            )
+            if refusal is not None:
+                return self.oms.refuse(
+                    self.owner,
+                    ErrorKind.RISK,
+                    refusal.reason,
+                    rule=refusal.rule,
+                    intent=intent,
+                    level=level,
+                    ts=self.now_ns,
+                )
         return self.oms.submit(
             self.owner,
             side,
@@ -118,7 +155,20 @@ class LiveContext:
     def amend(self, client_id: str, *, price: int | None = None, size: int | None = None) -> None:
         m = self.oms.orders.get(client_id)
         current = m.order.quantity if m is not None else 0
-        self.oms.amend(self.owner, client_id, price, current if size is None else size, self.now_ns)
+        size = current if size is None else size
+        if m is not None and self.risk is not None and self.risk_entry is not None:
+            new_price = price if price is not None else m.order.price
+            left = max(size - m.order.filled, 0)  # what the amended order may still add
+            order = Proposal(m.order.side, new_price, left, m.order.reduce_only, client_id)
+            refusal = self.risk.check(
+                self.risk_entry, order, self.now_ns, latency_ns=self._latency_ns(self.now_ns)
+            )
+            if refusal is not None:
+                self.oms.refuse_amend(
+                    self.owner, client_id, refusal.reason, rule=refusal.rule, ts=self.now_ns
+                )
+                return
+        self.oms.amend(self.owner, client_id, price, size, self.now_ns)
 
     def reconcile(
         self,

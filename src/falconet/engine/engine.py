@@ -38,9 +38,12 @@ from falconet.engine.oms import FillGate, Managed, OrderManager, Owner
 from falconet.engine.reconcile import ReconcileReport, reconcile_orders, replay_fills
 from falconet.engine.router import Router
 from falconet.engine.runner import Replay, Runner
+from falconet.engine.safety import Holding, kill_all
 from falconet.engine.supervisor import Supervisor
 from falconet.engine.venue import VenueClient
 from falconet.observe.log import get_logger
+from falconet.observe.metrics import MetricsRegistry, Sample, counters_from, sample
+from falconet.risk import GLOBAL, EntryRisk, RiskEngine, TradingState
 from falconet.state.journal import Journal
 from falconet.state.paths import ensure_dir, journal_path, state_path
 from falconet.state.store import StateStore
@@ -54,6 +57,8 @@ FillListener = Callable[[EntryPlan, Instrument, Fill], None]
 CANCEL_WAIT_S = 1.0  # how long a shutdown waits for cancel acknowledgements
 STARTUP_WAIT_S = 10.0
 HOUSEKEEPING_S = 10.0
+RISK_EVERY_S = 0.25  # the loss rules look at the marked PnL this often
+RISK_STATE_KEY = "risk"
 KEEP_CLOSED_ORDERS = 1000  # finished orders the OMS remembers (the journal keeps all)
 
 
@@ -66,6 +71,7 @@ class Slot:
     owner: Owner
     runner: Runner
     market: MarketState
+    risk: EntryRisk | None = None
 
 
 @dataclass
@@ -100,7 +106,15 @@ class Engine:
         self.fear_greed = fear_greed if fear_greed is not None else FixedFearGreed(None)
         self.store = StateStore(state_path(self.data_dir))
         self.journal = Journal(journal_path(self.data_dir))
-        self.supervisor = Supervisor(reconcile=self._after_restart)
+        self.metrics = MetricsRegistry()  # every component reports here; snapshot() reads it
+        self.risk = RiskEngine(config.risk, clock=time.time_ns)
+        self._restore_risk()
+        self.risk.on_change = self._save_risk
+        self.risk.kill_handler = self._on_kill
+        self._kills: set[asyncio.Task[int]] = set()
+        self.supervisor = Supervisor(
+            reconcile=self._after_restart, on_halt=self._on_halt, metrics=self.metrics
+        )
         self.venues: dict[Venue, VenueRuntime] = {}
         self.slots: list[Slot] = []
         self._slot_by_owner: dict[str, Slot] = {}  # owner key -> slot, for every order event
@@ -110,6 +124,7 @@ class Engine:
         self.started_ns = 0
         self.stopping = False
         self._housekeeping: asyncio.Task[None] | None = None
+        self._risk_watch: asyncio.Task[None] | None = None
         self._ids = ClientIdFactory(int(time.time() * 1000))
 
     # --- start ----------------------------------------------------------------------------
@@ -135,6 +150,7 @@ class Engine:
             self._build(p)
         for p in self.plans:
             self._build_hedge(p)
+        self._register_metrics()
         for venue, rt in self.venues.items():
             self.reconciled[venue] = await reconcile_orders(
                 rt.oms,
@@ -154,6 +170,7 @@ class Engine:
             await rt.client.subscribe(list(self._instruments(rt).values()))
         self.started_ns = time.time_ns()
         self._housekeeping = asyncio.get_running_loop().create_task(self._keep_house())
+        self._risk_watch = asyncio.get_running_loop().create_task(self._watch_risk())
         for slot in self.slots:
             self.supervisor.start(slot.runner)
         for slot in self.slots:  # started: its replay is done (a failing one is restarting)
@@ -188,6 +205,8 @@ class Engine:
         fees = fee_rates(p.entry.maker_fee, p.entry.taker_fee, rt.client.fee_rates(inst))
         clock = self.clock(p.venue)
         ctx = LiveContext(owner, rt.oms, market, rt.account, clock, fees, _no_op)
+        risk = self.risk.add_entry(p.key, p.venue.value, ctx, self.config.limits_for(p.entry))
+        ctx.attach_risk(self.risk, risk)
         runner = Runner(
             p.key,
             make,
@@ -197,7 +216,7 @@ class Engine:
             time_scale=float(getattr(rt.client, "time_scale", 1.0)),
         )
         owner.deliver = runner.push
-        slot = Slot(p, inst, owner, runner, market)
+        slot = Slot(p, inst, owner, runner, market, risk)
         runner.replay = self._replayer(rt, slot)
         rt.slots.append(slot)
         rt.router.add(runner, market)
@@ -272,6 +291,102 @@ class Engine:
                         only=slot.owner,
                     )
 
+    def _register_metrics(self) -> None:
+        """Routers and runners adopt the engine's registry; the OMS's and the venue
+        clients' own stats records are read through collectors at snapshot time, so
+        their increment sites stay as they are."""
+        for venue, rt in self.venues.items():
+            rt.router.register_metrics(self.metrics)
+            self.metrics.collector(_oms_collector(venue.value, rt.oms))
+            self.metrics.collector(_client_collector(venue.value, rt.client))
+        for slot in self.slots:
+            slot.runner.register_metrics(self.metrics)
+
+    def _on_halt(self, runner_key: str, reason: str) -> None:
+        """The supervisor halted an entry: its trading state is HALTED (visible in the
+        risk snapshot) and its resting orders are canceled (the other entries' stay), as
+        nothing will manage them any more."""
+        self.risk.trip(
+            f"entry:{runner_key}",
+            TradingState.HALTED,
+            reason=reason,
+            rule="strategy_failed",
+            now_ns=time.time_ns(),
+        )
+        slot = self._slot_by_owner.get(runner_key)
+        if slot is None:
+            log.error("entry halted", entry=runner_key, reason=reason)
+            return
+        rt = self.venues[slot.plan.venue]
+        now = self.clock(slot.plan.venue).now_ns()
+        orders = rt.oms.open_orders(slot.owner)
+        log.error("entry halted; canceling its orders", entry=runner_key, orders=len(orders))
+        for m in orders:
+            if m.order.status is not OrderStatus.PENDING_CANCEL:
+                rt.oms.cancel(m.owner, m.order.client_id, now)
+
+    # --- risk --------------------------------------------------------------------------------
+
+    def kill(self, reason: str = "kill switch by command", *, flatten: bool | None = None) -> None:
+        """The kill switch: every entry HALTED, every order canceled, positions closed
+        with reduce-only orders if `flatten` (default: the config's flatten_on_kill)."""
+        self.risk.kill(reason, time.time_ns(), flatten=flatten)
+
+    def reset_risk(self, scope: str = GLOBAL) -> None:
+        """Back to ACTIVE (a latched halt, a loss rule's state)."""
+        self.risk.reset(scope, time.time_ns())
+
+    def _on_kill(self, reason: str, flatten: bool) -> None:
+        log.error("kill switch", reason=reason, flatten=flatten)
+        task = asyncio.get_running_loop().create_task(
+            kill_all(
+                [rt.oms for rt in self.venues.values()],
+                self._holdings(),
+                flatten=flatten,
+                now_ns=time.time_ns,
+            )
+        )
+        self._kills.add(task)
+        task.add_done_callback(self._kills.discard)
+
+    async def wait_kills(self) -> None:
+        """Until every kill switch run has sent its orders."""
+        while self._kills:
+            await asyncio.gather(*list(self._kills), return_exceptions=True)
+
+    def _holdings(self) -> list[Holding]:
+        out: list[Holding] = []
+        for rt in self.venues.values():
+            for h in rt.hedgers:  # the hedge's own owner closes its short
+                out.append(Holding(rt.oms, rt.account, h.owner, h.perp, lambda: 0))
+            for slot in rt.slots:
+                entry = slot.risk
+                bought = (lambda e=entry: e.pnl.position) if entry is not None else (lambda: 0)
+                out.append(Holding(rt.oms, rt.account, slot.owner, slot.instrument, bought))
+        return out
+
+    async def _watch_risk(self) -> None:
+        while True:
+            await asyncio.sleep(RISK_EVERY_S)
+            try:
+                self.risk.evaluate(time.time_ns())
+            except Exception as exc:  # the next round tries again; trading goes on
+                log.error("risk evaluation failed", error=describe_error(exc))
+
+    def _save_risk(self) -> None:
+        self.store.put(RISK_STATE_KEY, {"states": self.risk.board.snapshot()})
+
+    def _restore_risk(self) -> None:
+        saved = self.store.get(RISK_STATE_KEY)
+        states = saved.get("states") if isinstance(saved, dict) else None
+        if isinstance(states, dict):
+            self.risk.board.restore(states)
+            halted = [
+                k for k, v in self.risk.board.scopes.items() if v.state is not TradingState.ACTIVE
+            ]
+            if halted:
+                log.warning("trading states carried over from the last run", scopes=halted)
+
     async def _keep_house(self) -> None:
         """Memory stays flat over days: finished orders leave the OMS (not the journal)."""
         while True:
@@ -288,6 +403,8 @@ class Engine:
             return
         if isinstance(event, Fill):
             self._journal_fill(slot, event)
+            if slot.risk is not None:
+                self.risk.on_fill(slot.risk, event, time.time_ns())
             hedger = self.hedgers.get(slot.plan.key)
             if hedger is not None:
                 try:
@@ -349,6 +466,8 @@ class Engine:
         self.stopping = True
         if self._housekeeping is not None:
             self._housekeeping.cancel()
+        if self._risk_watch is not None:
+            self._risk_watch.cancel()
         hedgers = [h for rt in self.venues.values() for h in rt.hedgers]
         results = await asyncio.gather(
             *(h.close() for h in hedgers), return_exceptions=True
@@ -424,6 +543,8 @@ class Engine:
                 }
                 for v, rt in self.venues.items()
             },
+            "metrics": self.metrics.snapshot(),
+            "risk": self.risk.snapshot(),
         }
 
 
@@ -439,6 +560,30 @@ def lock_data_dir(directory: Path) -> IO[bytes]:
             "another --data-dir"
         ) from None
     return handle
+
+
+# OmsStats field -> the middle of its metric name (others: falconet_oms_<field>_total)
+OMS_METRIC_NAMES = {"sent": "orders_sent", "rejected_locally": "orders_rejected_locally"}
+
+
+def _oms_collector(venue: str, oms: OrderManager) -> Callable[[], list[Sample]]:
+    def collect() -> list[Sample]:
+        out = counters_from(oms.stats, "falconet_oms", OMS_METRIC_NAMES, venue=venue)
+        out.append(sample("falconet_oms_orders_open", len(oms.open_orders()), "gauge", venue=venue))
+        return out
+
+    return collect
+
+
+def _client_collector(venue: str, client: VenueClient) -> Callable[[], list[Sample]]:
+    """A venue adapter's `stats` (a dict of counts, if it has one) as
+    `falconet_venue_<key>_total`."""
+
+    def collect() -> list[Sample]:
+        stats = getattr(client, "stats", None)
+        return [] if stats is None else counters_from(stats, "falconet_venue", venue=venue)
+
+    return collect
 
 
 def _no_op() -> None:

@@ -1,9 +1,10 @@
 """Error classification and retries for venue calls.
 
-Every failure of a venue call falls into one `ErrorKind`. Adapters raise a `VenueError`
-subclass that carries its kind; anything else (a socket error, an aiohttp or websockets
-exception, an HTTP status, a bare message) is classified by `classify`. Only the first
-four kinds are worth retrying, and `retry` retries nothing else.
+Every failure of a venue call falls into one `ErrorKind` (`core.errors`, shared by every
+layer). Adapters raise a `VenueError` subclass that carries its kind; anything else (a
+socket error, an aiohttp or websockets exception, an HTTP status, a bare message) is
+classified by `classify`. Only connection, timeout, rate-limit and venue-unavailable
+failures are worth retrying, and `retry` retries nothing else.
 """
 
 from __future__ import annotations
@@ -16,43 +17,23 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import ClassVar, TypeVar
 
 import aiohttp
 import msgspec
 import websockets.exceptions as ws_errors
 
-from falconet.core.errors import FalconetError
+from falconet.core.errors import ErrorKind, FalconetError
 from falconet.observe.log import get_logger
 
 T = TypeVar("T")
 log = get_logger("retry")
 
 
-class ErrorKind(StrEnum):
-    CONNECTION = "connection"
-    TIMEOUT = "timeout"
-    RATE_LIMIT = "rate_limit"
-    SERVER_ERROR = "server_error"
-    PARSE_ERROR = "parse_error"
-    REJECTED = "rejected"
-    INVALID_REQUEST = "invalid_request"
-    UNKNOWN = "unknown"
-
-    @property
-    def retriable(self) -> bool:
-        return self in _RETRIABLE
-
-
-_RETRIABLE = frozenset(
-    {ErrorKind.CONNECTION, ErrorKind.TIMEOUT, ErrorKind.RATE_LIMIT, ErrorKind.SERVER_ERROR}
-)
-
-
 def is_retriable(kind: ErrorKind) -> bool:
-    """Connection, timeout, rate-limit and server errors may succeed if tried again."""
-    return kind in _RETRIABLE
+    """Connection, timeout, rate-limit and venue-unavailable errors may succeed if tried
+    again."""
+    return kind.retriable
 
 
 # --- typed errors -------------------------------------------------------------------------
@@ -62,7 +43,7 @@ class VenueError(FalconetError):
     """A failed venue call, with its kind. Subclasses fix the kind; `VenueError(msg,
     kind=...)` sets it explicitly. `status` is the HTTP status when there was one."""
 
-    default_kind: ClassVar[ErrorKind] = ErrorKind.UNKNOWN
+    default_kind: ClassVar[ErrorKind] = ErrorKind.OTHER
 
     def __init__(
         self,
@@ -80,11 +61,9 @@ class VenueError(FalconetError):
     @classmethod
     def from_status(cls, status: int, message: str, *, venue: str | None = None) -> VenueError:
         """The typed error for an HTTP error response (429 → RateLimitError, 5xx →
-        VenueServerError, other 4xx → InvalidRequestError)."""
+        VenueServerError, 401/403 → AuthError, other 4xx → InvalidRequestError)."""
         kind = classify_status(status)
-        return _CLASS_OF_KIND[kind](
-            f"HTTP {status}: {message}", kind=kind, status=status, venue=venue
-        )
+        return error_class(kind)(f"HTTP {status}: {message}", kind=kind, status=status, venue=venue)
 
 
 class VenueConnectionError(VenueError):
@@ -115,7 +94,7 @@ class RateLimitError(VenueError):
 
 
 class VenueServerError(VenueError):
-    default_kind = ErrorKind.SERVER_ERROR
+    default_kind = ErrorKind.VENUE_UNAVAILABLE
 
 
 class VenueParseError(VenueError):
@@ -123,27 +102,39 @@ class VenueParseError(VenueError):
 
 
 class OrderRejectedError(VenueError):
-    """The venue understood the request and refused it (balance, post-only, limits)."""
+    """The venue understood the request and refused it (balance, post-only, limits);
+    the adapter gives the specific kind when it knows it."""
 
-    default_kind = ErrorKind.REJECTED
+    default_kind = ErrorKind.OTHER
 
 
 class InvalidRequestError(VenueError):
-    """The request was malformed or not allowed (bad field, unknown symbol, auth)."""
+    """The request was malformed or not allowed (bad field, unknown symbol)."""
 
     default_kind = ErrorKind.INVALID_REQUEST
+
+
+class AuthError(VenueError):
+    """Credentials, signature or permissions were refused."""
+
+    default_kind = ErrorKind.AUTH
 
 
 _CLASS_OF_KIND: dict[ErrorKind, type[VenueError]] = {
     ErrorKind.CONNECTION: VenueConnectionError,
     ErrorKind.TIMEOUT: VenueTimeoutError,
     ErrorKind.RATE_LIMIT: RateLimitError,
-    ErrorKind.SERVER_ERROR: VenueServerError,
+    ErrorKind.VENUE_UNAVAILABLE: VenueServerError,
     ErrorKind.PARSE_ERROR: VenueParseError,
-    ErrorKind.REJECTED: OrderRejectedError,
     ErrorKind.INVALID_REQUEST: InvalidRequestError,
-    ErrorKind.UNKNOWN: VenueError,
+    ErrorKind.AUTH: AuthError,
 }
+
+
+def error_class(kind: ErrorKind) -> type[VenueError]:
+    """The typed error for a kind: refusals are OrderRejectedError with that kind."""
+    default = VenueError if kind is ErrorKind.OTHER else OrderRejectedError
+    return _CLASS_OF_KIND.get(kind, default)
 
 
 def to_venue_error(exc: BaseException, *, venue: str | None = None) -> VenueError:
@@ -152,9 +143,7 @@ def to_venue_error(exc: BaseException, *, venue: str | None = None) -> VenueErro
     if isinstance(exc, VenueError):
         return exc
     kind = classify(exc)
-    error = _CLASS_OF_KIND[kind](
-        describe_error(exc), kind=kind, status=_status_of(exc), venue=venue
-    )
+    error = error_class(kind)(describe_error(exc), kind=kind, status=_status_of(exc), venue=venue)
     error.__cause__ = exc
     return error
 
@@ -181,28 +170,38 @@ def classify_status(status: int) -> ErrorKind:
     if status == 408:
         return ErrorKind.TIMEOUT
     if 500 <= status <= 599:
-        return ErrorKind.SERVER_ERROR
+        return ErrorKind.VENUE_UNAVAILABLE
+    if status in (401, 403):
+        return ErrorKind.AUTH
     if 400 <= status <= 499:
         return ErrorKind.INVALID_REQUEST
-    return ErrorKind.UNKNOWN
+    return ErrorKind.OTHER
 
 
 # Checked in order, on the lower-cased "TypeName: message". Definitive answers (rate limit,
-# rejected, invalid, unparseable) come before the transient ones: retrying a request the
+# refusals, invalid, unparseable) come before the transient ones: retrying a request the
 # venue refused can duplicate an order, not retrying a transient failure costs one call.
-# Numbers are whole words so that a price such as 1500 is not read as a status.
+# Numbers are whole words so that a price such as 1500 is not read as a status. Adapters
+# map their venue's own texts first (venues/<name>/errors.py); these are the fallback.
 _TEXT_RULES: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
         (ErrorKind.RATE_LIMIT, r"rate[ _-]?limit|too many (cumulative )?requests|throttl|\b429\b"),
-        (ErrorKind.REJECTED, r"reject|insufficient|post[ _-]?only"),
-        (ErrorKind.INVALID_REQUEST, r"invalid|bad request|unauthori[sz]ed|forbidden|not found"),
+        (ErrorKind.INSUFFICIENT_FUNDS, r"insufficient|not enough|buying power"),
+        (ErrorKind.POST_ONLY_WOULD_CROSS, r"post[ _-]?only"),
+        (ErrorKind.REDUCE_ONLY, r"reduce[ _-]?only"),
+        (ErrorKind.AUTH, r"unauthori[sz]ed|forbidden|invalid signature|api key"),
+        (ErrorKind.OTHER, r"reject"),
+        (ErrorKind.INVALID_REQUEST, r"invalid|bad request|not found"),
         (
             ErrorKind.PARSE_ERROR,
             r"(failed|unable|could not) to parse|pars(e|ing) error|decode ?error|malformed",
         ),
         (ErrorKind.TIMEOUT, r"timed? ?out"),
-        (ErrorKind.SERVER_ERROR, r"\b50[0234]\b|server error|bad gateway|service unavailable"),
+        (
+            ErrorKind.VENUE_UNAVAILABLE,
+            r"\b50[0234]\b|server error|bad gateway|service unavailable|maintenance",
+        ),
         (
             ErrorKind.CONNECTION,
             r"closed socket|channel_closed|tls:|end_of_file|connection|network|reset"
@@ -218,7 +217,7 @@ def classify_text(text: str) -> ErrorKind:
     for kind, pattern in _TEXT_RULES:
         if pattern.search(lowered):
             return kind
-    return ErrorKind.UNKNOWN
+    return ErrorKind.OTHER
 
 
 def classify(error: BaseException | str | int) -> ErrorKind:
@@ -229,17 +228,17 @@ def classify(error: BaseException | str | int) -> ErrorKind:
     from, then by their text.
     """
     if isinstance(error, bool):
-        return ErrorKind.UNKNOWN
+        return ErrorKind.OTHER
     if isinstance(error, int):
         return classify_status(error)
     if isinstance(error, str):
         return classify_text(error)
     if isinstance(error, VenueError):
-        return error.kind  # the adapter's word is final, even "unknown"
+        return error.kind  # the adapter's word is final, even "other"
     kind = _classify_type(error)
-    if kind is ErrorKind.UNKNOWN and error.__cause__ is not None:
+    if kind is ErrorKind.OTHER and error.__cause__ is not None:
         kind = _classify_type(error.__cause__)
-    if kind is ErrorKind.UNKNOWN and not isinstance(error, asyncio.CancelledError):
+    if kind is ErrorKind.OTHER and not isinstance(error, asyncio.CancelledError):
         kind = classify_text(describe_error(error))
     return kind
 
@@ -269,7 +268,7 @@ def _classify_type(exc: BaseException) -> ErrorKind:
     if isinstance(exc, VenueError):
         return exc.kind
     if isinstance(exc, asyncio.CancelledError):
-        return ErrorKind.UNKNOWN  # a cancellation is an order to stop, never a failure
+        return ErrorKind.OTHER  # a cancellation is an order to stop, never a failure
     if isinstance(exc, TimeoutError):  # asyncio.TimeoutError and aiohttp's timeouts too
         return ErrorKind.TIMEOUT
     status = _status_of(exc)
@@ -282,10 +281,10 @@ def _classify_type(exc: BaseException) -> ErrorKind:
     if isinstance(exc, _CONNECTION_TYPES) or type(exc) is OSError:
         return ErrorKind.CONNECTION
     if isinstance(exc, ws_errors.ConcurrencyError):
-        return ErrorKind.UNKNOWN  # two readers on one socket: a bug, not the network
+        return ErrorKind.OTHER  # two readers on one socket: a bug, not the network
     if isinstance(exc, ws_errors.WebSocketException):
         return ErrorKind.CONNECTION
-    return ErrorKind.UNKNOWN
+    return ErrorKind.OTHER
 
 
 def _status_of(exc: BaseException) -> int | None:

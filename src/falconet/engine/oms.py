@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from falconet.core.enums import OrderType, Side, TimeInForce
-from falconet.core.errors import InvalidTransitionError, PrecisionError
+from falconet.core.errors import (
+    ErrorKind,
+    InvalidTransitionError,
+    PrecisionError,
+    precision_kind,
+)
 from falconet.core.events import (
     Event,
     Fill,
@@ -40,6 +45,7 @@ from falconet.core.ids import (
 )
 from falconet.core.instrument import Instrument
 from falconet.core.orders import Order, OrderStatus
+from falconet.engine.errors import classify
 from falconet.engine.venue import (
     AmendRequest,
     CancelRequest,
@@ -81,6 +87,7 @@ class Managed:
 class OmsStats:
     sent: int = 0
     rejected_locally: int = 0
+    risk_rejected: int = 0
     duplicates_suppressed: int = 0
     amends_skipped: int = 0
     fills: int = 0
@@ -147,10 +154,11 @@ class OrderManager:
         tag = self.ids.next(owner.strategy, intent, level)
         cid = tag.encode(self.fmt)
         inst = owner.instrument
-        reason = self._refusal(owner, side, price, size, order_type)
-        if reason is not None:
+        refusal = self._refusal(owner, side, price, size, order_type)
+        if refusal is not None:
             self.stats.rejected_locally += 1
-            self._later(owner, OrderRejected(**_base(inst, cid, ts), reason=reason))
+            kind, reason = refusal
+            self._later(owner, OrderRejected(**_base(inst, cid, ts), reason=reason, kind=kind))
             return cid
         order = Order(
             client_id=cid,
@@ -169,24 +177,57 @@ class OrderManager:
         self.stats.sent += 1
         return cid
 
+    def refuse(
+        self,
+        owner: Owner,
+        kind: ErrorKind,
+        reason: str,
+        *,
+        rule: str = "",
+        intent: Intent,
+        level: int,
+        ts: int,
+    ) -> str:
+        """An order refused before it reached the OMS's checks (a risk rule): it gets a
+        client id and is answered with a rejection after the callback, like any other."""
+        cid = self.ids.next(owner.strategy, intent, level).encode(self.fmt)
+        self.stats.rejected_locally += 1
+        if kind is ErrorKind.RISK:
+            self.stats.risk_rejected += 1
+        event = OrderRejected(
+            **_base(owner.instrument, cid, ts), reason=reason, kind=kind, rule=rule
+        )
+        self._later(owner, event)
+        return cid
+
+    def refuse_amend(
+        self, owner: Owner, client_id: str, reason: str, *, rule: str, ts: int
+    ) -> None:
+        """An amend a risk rule refused: the order stays as it is."""
+        self.stats.risk_rejected += 1
+        base = _base(owner.instrument, client_id, ts)
+        self._later(
+            owner, OrderAmendRejected(**base, reason=reason, kind=ErrorKind.RISK, rule=rule)
+        )
+
     def _refusal(
         self, owner: Owner, side: Side, price: int | None, size: int, order_type: OrderType
-    ) -> str | None:
+    ) -> tuple[ErrorKind, str] | None:
         if self.shutting_down:
-            return "shutting down: no new orders"
+            return ErrorKind.SHUTTING_DOWN, "shutting down: no new orders"
         inst = owner.instrument
+        if order_type.needs_price and price is None:
+            return ErrorKind.INVALID_REQUEST, "a limit order needs a price"
         try:
             inst.check_order(price if order_type.needs_price else None, size)
         except PrecisionError as exc:
-            return str(exc)
-        if order_type.needs_price and price is None:
-            return "a limit order needs a price"
+            return precision_kind(exc), str(exc)
         if owner.one_inflight_per_side and any(
             m.owner is owner and m.order.side is side and m.order.status is OrderStatus.PENDING_NEW
             for m in self.orders.values()
         ):
             self.stats.duplicates_suppressed += 1
-            return f"a {side.value} order is already in flight"
+            return ErrorKind.DUPLICATE, f"a {side.value} order is already in flight"
         return None
 
     def cancel(self, owner: Owner, client_id: str, ts: int) -> None:
@@ -195,13 +236,22 @@ class OrderManager:
         if m is None or m.order.status.is_terminal:
             self._later(
                 owner,
-                OrderCancelRejected(**_base(inst, client_id, ts), reason="unknown or closed order"),
+                OrderCancelRejected(
+                    **_base(inst, client_id, ts),
+                    reason="unknown or closed order",
+                    kind=ErrorKind.UNKNOWN_ORDER,
+                ),
             )
             return
         try:
             m.order.request_cancel(ts)
         except InvalidTransitionError as exc:
-            self._later(owner, OrderCancelRejected(**_base(inst, client_id, ts), reason=str(exc)))
+            self._later(
+                owner,
+                OrderCancelRejected(
+                    **_base(inst, client_id, ts), reason=str(exc), kind=ErrorKind.INVALID_REQUEST
+                ),
+            )
             return
         request = CancelRequest(client_id, inst, m.order.venue_order_id)
         self._send(owner, client_id, ts, self.venue.cancel(request), cancel=True)
@@ -211,10 +261,20 @@ class OrderManager:
         inst = owner.instrument
         base = _base(inst, client_id, ts)
         if self.shutting_down:
-            self._later(owner, OrderAmendRejected(**base, reason="shutting down: no amends"))
+            self._later(
+                owner,
+                OrderAmendRejected(
+                    **base, reason="shutting down: no amends", kind=ErrorKind.SHUTTING_DOWN
+                ),
+            )
             return
         if m is None or m.order.status.is_terminal:
-            self._later(owner, OrderAmendRejected(**base, reason="unknown or closed order"))
+            self._later(
+                owner,
+                OrderAmendRejected(
+                    **base, reason="unknown or closed order", kind=ErrorKind.UNKNOWN_ORDER
+                ),
+            )
             return
         o = m.order
         if price is not None:
@@ -226,8 +286,13 @@ class OrderManager:
         try:
             inst.check_order(price if o.order_type.needs_price else None, size)
             o.request_amend(price, size, ts)
-        except (PrecisionError, InvalidTransitionError) as exc:
-            self._later(owner, OrderAmendRejected(**base, reason=str(exc)))
+        except PrecisionError as exc:
+            kind = precision_kind(exc)
+            self._later(owner, OrderAmendRejected(**base, reason=str(exc), kind=kind))
+            return
+        except InvalidTransitionError as exc:
+            kind = ErrorKind.INVALID_REQUEST
+            self._later(owner, OrderAmendRejected(**base, reason=str(exc), kind=kind))
             return
         new_cid = None
         if not self.venue.capabilities.amend_keeps_id and m.tag is not None:
@@ -257,13 +322,13 @@ class OrderManager:
                 self.stats.send_failures += 1
                 text = redact(f"send failed: {exc}")  # the reason is journaled
                 log.warning("request failed", client_id=cid, error=text)
-                base = _base(owner.instrument, cid, ts)
+                base = {**_base(owner.instrument, cid, ts), "reason": text, "kind": classify(exc)}
                 if cancel:
-                    event: OrderEvent = OrderCancelRejected(**base, reason=text)
+                    event: OrderEvent = OrderCancelRejected(**base)
                 elif amend:
-                    event = OrderAmendRejected(**base, reason=text)
+                    event = OrderAmendRejected(**base)
                 else:
-                    event = OrderRejected(**base, reason=text)
+                    event = OrderRejected(**base)
                 self.on_event(event)
 
         task = asyncio.get_running_loop().create_task(run())

@@ -24,6 +24,7 @@ from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import OrderManager
 from falconet.engine.runner import Runner
 from falconet.observe.log import get_logger
+from falconet.observe.metrics import Counter, MetricsRegistry
 from falconet.observe.redact import redact
 
 log = get_logger("router")
@@ -43,7 +44,28 @@ class Router:
     account: Account
     markets: dict[str, MarketState] = field(default_factory=dict)
     runners: dict[str, list[Runner]] = field(default_factory=dict)  # by instrument id
-    stats: RouterStats = field(default_factory=RouterStats)
+    metrics: MetricsRegistry | None = None
+
+    def __post_init__(self) -> None:
+        # Handles exist from the start (no None test per event); a registry given later
+        # through `register_metrics` adopts these same objects.
+        venue = self.venue_name
+        self._events = Counter("falconet_router_events_total", venue=venue)
+        self._unrouted = Counter("falconet_router_unrouted_total", venue=venue)
+        self._errors = Counter("falconet_router_errors_total", venue=venue)
+        if self.metrics is not None:
+            self.register_metrics(self.metrics)
+
+    def register_metrics(self, registry: MetricsRegistry) -> None:
+        self.metrics = registry
+        registry.add(self._events, self._unrouted, self._errors)
+
+    @property
+    def stats(self) -> RouterStats:
+        """A copy of the counts in the record older callers read."""
+        return RouterStats(
+            int(self._events.value), int(self._unrouted.value), int(self._errors.value)
+        )
 
     def add(self, runner: Runner, market: MarketState) -> None:
         inst = market.instrument.id
@@ -59,11 +81,11 @@ class Router:
         return [r for rs in self.runners.values() for r in rs]
 
     def __call__(self, event: Event) -> None:
-        self.stats.events += 1
+        self._events.value += 1
         try:
             self._route(event)
         except Exception as exc:  # one bad event must not take the feed down
-            self.stats.errors += 1
+            self._errors.value += 1
             log.error(
                 "event could not be applied",
                 venue=self.venue_name,
@@ -77,7 +99,7 @@ class Router:
         elif isinstance(event, BookSnapshot | BookDelta | TopOfBook):
             market = self.markets.get(event.instrument_id)
             if market is None:
-                self.stats.unrouted += 1
+                self._unrouted.value += 1
                 return
             if market.apply(event):
                 for runner in self.runners[event.instrument_id]:
@@ -85,7 +107,7 @@ class Router:
         elif isinstance(event, Trade):
             market = self.markets.get(event.instrument_id)
             if market is None:
-                self.stats.unrouted += 1
+                self._unrouted.value += 1
                 return
             market.apply(event)
             for runner in self.runners[event.instrument_id]:
@@ -102,7 +124,7 @@ class Router:
             for runner in self.runners.get(event.instrument_id, ()):
                 runner.push(event)
         else:
-            self.stats.unrouted += 1
+            self._unrouted.value += 1
 
 
 def _assets_of(inst: Instrument) -> tuple[str, ...]:

@@ -4,11 +4,16 @@ synchronously, the events of its instrument, its orders and its account.
 Market data is conflated: however many book updates arrive while the strategy is busy,
 it gets one `on_book` for the newest book (only if the top of book changed). Order
 events, fills and balances are never conflated.
+
+A replayed fill that makes the strategy raise is tried again by each new life; after
+`quarantine_after` failed tries it is skipped (quarantined), so one poisonous fill cannot
+keep an entry down. The tries are counted on the runner, which outlives its strategies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -23,9 +28,12 @@ from falconet.core.events import (
 )
 from falconet.engine.context import LiveContext
 from falconet.observe.log import get_logger
+from falconet.observe.metrics import Counter, Histogram, MetricsRegistry
 from falconet.strategies.api import Strategy
 
 log = get_logger("runner")
+
+QUARANTINE_AFTER = 3  # replays of one fill that raised, before it is skipped
 
 
 class Signal(Enum):
@@ -38,6 +46,11 @@ Inbound = Event | Signal
 StateSink = Callable[[str, dict[str, object]], None]
 # Fills the strategy missed while it was not running, fetched once its state is restored.
 Replay = Callable[[Strategy], Awaitable[list[Fill]]]
+FillKey = tuple[str, str]  # (venue order id or client id, trade id), as the OMS's fill gate
+
+
+def fill_key(fill: Fill) -> FillKey:
+    return (fill.venue_order_id or fill.client_id, fill.trade_id)
 
 
 @dataclass
@@ -45,6 +58,32 @@ class RunnerStats:
     callbacks: int = 0
     book_calls: int = 0
     fills: int = 0
+
+
+class RunnerMetrics:
+    """The runner's handles, labelled with its entry."""
+
+    __slots__ = (
+        "book_calls",
+        "book_latency_ns",
+        "dispatch_ns",
+        "events",
+        "fills",
+        "quarantined",
+        "replay_skipped",
+    )
+
+    def __init__(self, entry: str) -> None:
+        self.events = Counter("falconet_runner_events_total", entry=entry)
+        self.book_calls = Counter("falconet_runner_book_calls_total", entry=entry)
+        self.fills = Counter("falconet_runner_fills_total", entry=entry)
+        self.quarantined = Counter("falconet_runner_fills_quarantined_total", entry=entry)
+        self.replay_skipped = Counter("falconet_runner_replay_skipped_total", entry=entry)
+        self.dispatch_ns = Histogram("falconet_runner_dispatch_ns", entry=entry)
+        self.book_latency_ns = Histogram("falconet_runner_book_latency_ns", entry=entry)
+
+    def all(self) -> tuple[Counter | Histogram, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
 
 
 class Runner:
@@ -58,6 +97,8 @@ class Runner:
         load_state: Callable[[str], dict[str, object] | None] | None = None,
         time_scale: float = 1.0,
         replay: Replay | None = None,
+        metrics: MetricsRegistry | None = None,
+        quarantine_after: int = QUARANTINE_AFTER,
     ) -> None:
         self.key = key
         self.make_strategy = make_strategy
@@ -65,11 +106,18 @@ class Runner:
         self.save_state = save_state
         self.load_state = load_state
         self.time_scale = time_scale  # simulated seconds per wall second (paper venues)
+        ctx.time_scale = time_scale
         self.replay = replay
         self.inbox: asyncio.Queue[Inbound] = asyncio.Queue()
         self.strategy: Strategy | None = None
         self.running = False
-        self.stats = RunnerStats()
+        self.halted = False
+        self.m = RunnerMetrics(key)
+        if metrics is not None:
+            self.register_metrics(metrics)
+        self.quarantine_after = quarantine_after
+        self.replay_failures: dict[FillKey, int] = {}  # survives lives, like the runner
+        self.quarantined: dict[FillKey, int] = {}  # key -> tries when it was quarantined
         self._book_pending = False
         self._dirty = False
         self._last_top: tuple[int | None, int, int | None, int] | None = None
@@ -77,6 +125,15 @@ class Runner:
         # set once a strategy instance has run `on_start` (cleared when it ends)
         self.started = asyncio.Event()
         ctx._state_changed = self._mark_dirty
+
+    def register_metrics(self, registry: MetricsRegistry) -> None:
+        registry.add(*self.m.all())
+
+    @property
+    def stats(self) -> RunnerStats:
+        """A copy of the counts in the record older callers read."""
+        m = self.m
+        return RunnerStats(int(m.events.value), int(m.book_calls.value), int(m.fills.value))
 
     # --- feeding (called synchronously by the engine's router) ------------------------------
 
@@ -118,7 +175,7 @@ class Runner:
             strategy.on_start(self.ctx)
             self._after_batch(strategy)
             if missed:
-                self._dispatch(strategy, list(missed))
+                self._replay(strategy, missed)
             book = self.ctx.market.book
             if book.best_bid is not None or book.best_ask is not None:
                 self.book_changed()  # a new life sees the current book at once
@@ -128,13 +185,54 @@ class Runner:
                 batch = [first]
                 while not self.inbox.empty():
                     batch.append(self.inbox.get_nowait())
-                if self._dispatch(strategy, batch):
+                start = time.perf_counter_ns()
+                done = self._dispatch(strategy, batch)
+                self.m.dispatch_ns.record(time.perf_counter_ns() - start)
+                if done:
                     return
         finally:
             self.running = False
             self.started.clear()
             if timer is not None:
                 timer.cancel()
+
+    def _replay(self, strategy: Strategy, missed: list[Fill]) -> None:
+        """The missed fills one by one, so that the one that raises is known."""
+        for fill in missed:
+            key = fill_key(fill)
+            if key in self.quarantined:
+                self.m.replay_skipped.value += 1
+                log.error("quarantined fill skipped", runner=self.key, order=key[0], trade=key[1])
+                continue
+            try:
+                self._dispatch(strategy, [fill])
+            except Exception:
+                self._replay_failed(key)
+                raise
+            if self.replay_failures:
+                self.replay_failures.pop(key, None)  # it went through in the end
+
+    def _replay_failed(self, key: FillKey) -> None:
+        tries = self.replay_failures.get(key, 0) + 1
+        self.replay_failures[key] = tries
+        if tries < self.quarantine_after:
+            return
+        del self.replay_failures[key]
+        self.quarantined[key] = tries
+        self.m.quarantined.value += 1
+        log.error(
+            "fill quarantined: the strategy raised on each replay; later replays skip it",
+            runner=self.key,
+            order=key[0],
+            trade=key[1],
+            tries=tries,
+        )
+
+    def quarantine_snapshot(self) -> list[dict[str, object]]:
+        return [
+            {"order": order, "trade_id": trade, "tries": tries}
+            for (order, trade), tries in self.quarantined.items()
+        ]
 
     def _start_timer(self, strategy: Strategy) -> asyncio.Task[None] | None:
         every = strategy.wakeup.every_ms
@@ -151,6 +249,7 @@ class Runner:
 
     def _dispatch(self, strategy: Strategy, batch: list[Inbound]) -> bool:
         ctx = self.ctx
+        m = self.m
         book = timer = False
         for ev in batch:
             if ev is Signal.STOP:
@@ -162,7 +261,7 @@ class Runner:
             elif ev is Signal.TIMER:
                 timer = True
             elif isinstance(ev, Fill):
-                self.stats.fills += 1
+                m.fills.value += 1
                 strategy.on_fill(ctx, ev)
             elif isinstance(ev, OrderEvent):
                 strategy.on_order(ctx, ev)
@@ -173,19 +272,35 @@ class Runner:
                     strategy.on_trade(ctx, ev)
             elif isinstance(ev, PositionUpdate):
                 pass  # read through ctx.position()
-            self.stats.callbacks += 1
+            m.events.value += 1
         if book:
             self._book_pending = False
             top = ctx.market.top()
             if top != self._last_top:
                 self._last_top = top
                 if strategy.wakeup.on_book:
-                    self.stats.book_calls += 1
-                    strategy.on_book(ctx)
+                    m.book_calls.value += 1
+                    self._record_book_age()
+                    # what the strategy sends now answers this book: tick to trade
+                    ctx.trigger_ns = ctx.market.book.ts_local or None
+                    try:
+                        strategy.on_book(ctx)
+                    finally:
+                        ctx.trigger_ns = None
         if timer:
             strategy.on_timer(ctx)
         self._after_batch(strategy)
         return False
+
+    def _record_book_age(self) -> None:
+        """From the receipt of the newest book update (its `ts_local`, on the venue's
+        clock) to the strategy's callback, in wall-clock ns: a paper venue's clock runs
+        `time_scale` times faster than the wall. A book without a receipt time has none."""
+        received = self.ctx.market.book.ts_local
+        if received <= 0:
+            return
+        age = self.ctx.now_ns - received
+        self.m.book_latency_ns.record(age if self.time_scale == 1.0 else int(age / self.time_scale))
 
     def _after_batch(self, strategy: Strategy) -> None:
         if self._dirty and self.save_state is not None:
@@ -196,3 +311,17 @@ class Runner:
 
     def stop(self) -> None:
         self.push(Signal.STOP)
+
+    def halt(self) -> None:
+        """No strategy runs here again (the supervisor's breaker): what the router still
+        sends is dropped rather than queued for nobody, which over days would be a leak."""
+        self.halted = True
+        self.inbox = _Discard()
+        self._book_pending = True  # so book_changed() does nothing
+
+
+class _Discard(asyncio.Queue[Inbound]):
+    """The inbox of a halted runner."""
+
+    def put_nowait(self, item: Inbound) -> None:
+        pass

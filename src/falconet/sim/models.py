@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from falconet.core.errors import FalconetError
+from falconet.core.errors import ErrorKind, FalconetError
 from falconet.sim import layout as L
 
 
@@ -198,6 +198,11 @@ class VenueProfile:
     def reason(self, code: int) -> str:
         return self.reasons.get(code) or DEFAULT_REASONS.get(code, "")
 
+    @staticmethod
+    def kind(code: int) -> ErrorKind:
+        """The kind of a simulated refusal (the same on every venue profile)."""
+        return REASON_KINDS.get(code, ErrorKind.OTHER)
+
 
 DEFAULT_REASONS = {
     L.RS_POST_ONLY: "post-only order would have crossed",
@@ -209,6 +214,18 @@ DEFAULT_REASONS = {
     L.RS_NO_LIQUIDITY: "no liquidity for a market order",
     L.RS_BAD_REQUEST: "invalid order request",
     L.RS_VENUE_REJECT: "rejected by the venue",
+}
+
+REASON_KINDS = {
+    L.RS_POST_ONLY: ErrorKind.POST_ONLY_WOULD_CROSS,
+    L.RS_BALANCE: ErrorKind.INSUFFICIENT_FUNDS,
+    L.RS_REDUCE_ONLY: ErrorKind.REDUCE_ONLY,
+    L.RS_NOT_FOUND: ErrorKind.UNKNOWN_ORDER,
+    L.RS_IOC_UNFILLED: ErrorKind.NO_LIQUIDITY,
+    L.RS_FOK_UNFILLED: ErrorKind.NO_LIQUIDITY,
+    L.RS_NO_LIQUIDITY: ErrorKind.NO_LIQUIDITY,
+    L.RS_BAD_REQUEST: ErrorKind.INVALID_REQUEST,
+    L.RS_VENUE_REJECT: ErrorKind.VENUE_UNAVAILABLE,
 }
 
 VENUES = {

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from falconet.core.enums import OrderType, Side, TimeInForce
+from falconet.core.errors import ErrorKind
 from falconet.core.events import (
     Fill,
     OrderAccepted,
@@ -245,9 +246,15 @@ class FakeContext:
         self._set(cid, status=OrderStatus.OPEN)
         strategy.on_order(self, OrderAccepted(**self._base(cid)))
 
-    def reject(self, cid: str, strategy: Strategy, reason: str = "rejected") -> None:
+    def reject(
+        self,
+        cid: str,
+        strategy: Strategy,
+        reason: str = "rejected",
+        kind: ErrorKind = ErrorKind.OTHER,
+    ) -> None:
         self._set(cid, status=OrderStatus.REJECTED)
-        strategy.on_order(self, OrderRejected(**self._base(cid), reason=reason))
+        strategy.on_order(self, OrderRejected(**self._base(cid), reason=reason, kind=kind))
 
     def cancel_ack(self, cid: str, strategy: Strategy, reason: str = "") -> None:
         self._set(cid, status=OrderStatus.CANCELED, request_pending=False)
@@ -283,9 +290,16 @@ class FakeContext:
         )
         return new_cid
 
-    def amend_reject(self, cid: str, strategy: Strategy, reason: str = "rejected") -> None:
+    def amend_reject(
+        self,
+        cid: str,
+        strategy: Strategy,
+        reason: str = "rejected",
+        kind: ErrorKind = ErrorKind.OTHER,
+    ) -> None:
         self._set(cid, request_pending=False)
-        strategy.on_order(self, OrderAmendRejected(**self._base(cid), reason=reason))
+        event = OrderAmendRejected(**self._base(cid), reason=reason, kind=kind)
+        strategy.on_order(self, event)
 
     def amend_skip(self, cid: str, strategy: Strategy) -> None:
         self._set(cid, request_pending=False)

@@ -348,6 +348,27 @@ async def test_garbage_frames_are_counted_not_raised(
     assert venue.stats["decode_errors"] == 3
 
 
+async def test_the_frames_that_used_to_end_the_connection_are_counted(
+    fake: FakeHyperliquid, make_venue: MakeVenue
+) -> None:
+    venue, events = await make_venue()
+    await venue.subscribe([venue.instrument("BTC")])
+    before = venue.stats
+    await fake.push_raw('{"channel":"subscriptionResponse","data":{"subscription":"x"}}')
+    for ws in list(fake.sockets):  # binary frames with invalid UTF-8: envelope, then data
+        await ws.send_bytes(b'{"channel":"\xc3\x28","data":{}}')
+        await ws.send_bytes(b'{"channel":"l2Book","data":{"coin":"\xff\xfe","levels":[[],[]]}}')
+    await fake.push("l2Book", book_msg("BTC", [("100", "1")], [("101", "1")]))
+    await until(lambda: bool(of(events, BookSnapshot)))
+    assert venue.stats["decode_errors"] == before["decode_errors"] + 2
+    assert venue.stats["handler_errors"] == before["handler_errors"] + 1
+    assert fake.connections == 1 and venue.socket.connected
+    assert venue.stats["reconnects"] == 0
+    assert await venue.socket.ping()
+    await venue.place(buy(venue, 51))  # posts still answered on the same socket
+    assert len(of(events, OrderAccepted)) == 1 and venue.stats["posts"] == 1
+
+
 async def test_positions_and_the_reconcile_sweep(
     fake: FakeHyperliquid, make_venue: MakeVenue
 ) -> None:

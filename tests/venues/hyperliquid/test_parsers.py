@@ -241,3 +241,24 @@ def test_garbage_between_good_frames_keeps_the_stream_going() -> None:
     assert len(events) == 1 and venue.stats["decode_errors"] == 2
     venue.socket._dispatch(b"Websocket connection established.", TS)  # the greeting: not an error
     assert venue.stats["decode_errors"] == 2
+
+
+def test_the_text_to_units_cache_stays_bounded_over_a_million_distinct_prices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feed, "_UNITS", {})  # a fresh cache; the module's is restored after
+    per_side, distinct = 20, 1_000_000
+    # an entry is added per new text; the bound is checked once per side of a book
+    bound = feed.UNITS_CACHE_MAX + 2 * per_side
+    largest = 0
+    for n in range(0, distinct, 2 * per_side):
+        texts = [f"{100_000 + n + i}.{n % 97:02d}" for i in range(2 * per_side)]
+        bids = [msgs.Level(px=t, sz="1.5") for t in texts[:per_side]]
+        asks = [msgs.Level(px=t, sz="1.5") for t in texts[per_side:]]
+        snap = feed.book_snapshot(PERP, msgs.Book("ETH", (bids, asks), n), TS)
+        largest = max(largest, *(len(cache) for cache in feed._UNITS.values()))
+        if n % 200_000 == 0:  # still exact, before and after the cache was cleared
+            assert snap.bids[0] == (PERP.price(texts[0]), PERP.size("1.5"))
+            assert snap.asks[-1] == (PERP.price(texts[-1]), PERP.size("1.5"))
+    assert largest <= bound, f"the cache grew to {largest} entries"
+    assert largest >= feed.UNITS_CACHE_MAX  # it filled up and was cleared, not bypassed

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import random
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import msgpack
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils import keccak, to_checksum_address
 from hyperliquid.utils import signing as sdk
 from hyperliquid.utils.types import Cloid
 from hypothesis import given, settings
@@ -157,6 +159,39 @@ def test_signer_address_and_secret_input() -> None:
     assert Signer(TEST_KEY, mainnet=True).address == TEST_ADDRESS
     assert Signer(Secret(TEST_KEY[2:]), mainnet=False).address == TEST_ADDRESS
     assert Account.from_key(TEST_KEY).address == TEST_ADDRESS
+
+
+def test_signer_addresses_equal_eth_account_on_many_random_keys() -> None:
+    rng = random.Random(20260701)
+    for _ in range(500):
+        key = "0x" + rng.randbytes(32).hex()
+        assert Signer(key, mainnet=True).address == Account.from_key(key).address, key
+
+
+def test_checksum_address_equals_eth_utils_on_many_random_addresses() -> None:
+    rng = random.Random(55)
+    for _ in range(500):
+        raw = rng.randbytes(20)
+        assert checksum_address(raw) == to_checksum_address(raw), raw.hex()
+
+
+@pytest.mark.parametrize(("nibble", "upper"), [(8, True), (7, False)])
+def test_a_letter_is_upper_case_exactly_when_its_hash_nibble_is_8_or_more(
+    nibble: int, upper: bool
+) -> None:
+    # EIP-55: upper case where the keccak of the lower-case hex has a nibble >= 8.
+    rng = random.Random(nibble)
+    while True:
+        raw = rng.randbytes(20)
+        lower = raw.hex()
+        digest = keccak(text=lower).hex()
+        spots = [i for i, ch in enumerate(lower) if ch.isalpha() and int(digest[i], 16) == nibble]
+        if spots:
+            break
+    text = checksum_address(raw)
+    for i in spots:
+        assert text[2 + i].isupper() is upper, (lower, i)
+    assert text == to_checksum_address(raw)
 
 
 def test_signer_text_never_shows_the_key() -> None:

@@ -16,7 +16,8 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 from falconet.core.clock import Clock, LiveClock
-from falconet.engine.errors import ErrorKind, classify, describe_error
+from falconet.core.errors import ErrorKind
+from falconet.engine.errors import classify, describe_error
 from falconet.engine.health.connection import ManagedConnection, PingableConnection
 from falconet.engine.health.record import (
     BREAKER_OPEN_REASON,

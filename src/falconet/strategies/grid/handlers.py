@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from falconet.core.enums import Side
+from falconet.core.errors import ErrorKind
 from falconet.core.events import (
     Fill,
     OrderAccepted,
@@ -26,7 +27,6 @@ from falconet.strategies.api import Context
 from falconet.strategies.grid import timing
 from falconet.strategies.grid.accumulation import undo_placement
 from falconet.strategies.grid.fills import Verdict, book_buy, book_sell
-from falconet.strategies.grid.tracking import is_no_funds, is_rate_limit
 
 if TYPE_CHECKING:
     from falconet.strategies.grid.strategy import Grid
@@ -72,10 +72,10 @@ def handle_order(grid: Grid, ctx: Context, event: OrderEvent) -> bool:
     if isinstance(event, OrderAccepted):
         tr.accepted(cid, side, now)
     elif isinstance(event, OrderRejected):
-        _placement_failed(grid, ctx, cid, side, event.reason)
+        _placement_failed(grid, ctx, cid, side, event.kind, event.reason)
     elif isinstance(event, OrderExpired):
         if tr.placement(cid) is not None or cid in tr.sell_plans:
-            _placement_failed(grid, ctx, cid, side, "expired")
+            _placement_failed(grid, ctx, cid, side, ErrorKind.OTHER, "expired")
         else:
             _gone(grid, ctx, cid, side, expired=True)
     elif isinstance(event, OrderCanceled):
@@ -88,7 +88,7 @@ def handle_order(grid: Grid, ctx: Context, event: OrderEvent) -> bool:
             grid.state.set_basis(new_id, basis)
             ctx.state_changed()
     elif isinstance(event, OrderAmendRejected):
-        if tr.amend_rejected(cid, event.reason, now):
+        if tr.amend_rejected(cid, event.kind, now):
             # The venue no longer has it: cancel our record so a new buy can go out.
             live = any(o.client_id == cid for o in ctx.open_orders())
             if live and cid not in tr.cancel_in_flight:
@@ -101,14 +101,17 @@ def handle_order(grid: Grid, ctx: Context, event: OrderEvent) -> bool:
     return True
 
 
-def _placement_failed(grid: Grid, ctx: Context, cid: str, side: Side | None, reason: str) -> None:
+def _placement_failed(
+    grid: Grid, ctx: Context, cid: str, side: Side | None, kind: ErrorKind, reason: str
+) -> None:
     tr, now = grid.tracker, ctx.now_ns
     tr.rejected(cid, side)
+    no_funds = kind is ErrorKind.INSUFFICIENT_FUNDS
     if side is Side.BUY:
-        limited = is_rate_limit(reason)
+        limited = kind is ErrorKind.RATE_LIMIT
         span = timing.BUY_COOLDOWN_RATE_LIMIT_NS if limited else timing.BUY_COOLDOWN_OTHER_NS
         tr.cool_buys(span, now)
-        if is_no_funds(reason):
+        if no_funds:
             grid.gates.set_capital_low()
     elif side is Side.SELL:
         plan = tr.sell_plans.pop(cid, None)
@@ -119,9 +122,9 @@ def _placement_failed(grid: Grid, ctx: Context, cid: str, side: Side | None, rea
             changed = True
         if changed:
             ctx.state_changed()
-        if is_no_funds(reason) and grid.flags.sell_failure_sets_asset_low:
+        if no_funds and grid.flags.sell_failure_sets_asset_low:
             grid.gates.set_asset_low(ctx.balances().base_total, reason)
-    log.debug("grid order refused", client_id=cid, reason=reason)
+    log.debug("grid order refused", client_id=cid, kind=kind.value, reason=reason)
 
 
 def _gone(grid: Grid, ctx: Context, cid: str, side: Side | None, *, expired: bool) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from falconet.core.enums import Side
+from falconet.core.errors import ErrorKind
 from falconet.observe.log import get_logger
 from falconet.strategies.api import OpenOrder
 from falconet.strategies.grid import timing
@@ -19,30 +20,9 @@ from falconet.strategies.grid.accumulation import SellPlan
 
 log = get_logger("grid")
 
-_RATE_LIMIT = ("rate limit", "too many")
-_ORDER_GONE = (
-    "order not found",
-    "unknown order",
-    "cannot modify canceled or filled",
-    "insufficient",
-    "margin",
-)
-_NO_FUNDS = ("insufficient", "not enough")
-
-
-def is_rate_limit(reason: str) -> bool:
-    r = reason.lower()
-    return any(k in r for k in _RATE_LIMIT)
-
-
-def is_order_gone(reason: str) -> bool:
-    r = reason.lower()
-    return any(k in r for k in _ORDER_GONE)
-
-
-def is_no_funds(reason: str) -> bool:
-    r = reason.lower()
-    return any(k in r for k in _NO_FUNDS)
+# An amend refused for these leaves no order behind: the venue does not have it, or (on
+# cancel-replace venues) canceled the old one and refused the replacement for funds.
+_ORDER_GONE = frozenset({ErrorKind.UNKNOWN_ORDER, ErrorKind.INSUFFICIENT_FUNDS})
 
 
 @dataclass(slots=True)
@@ -269,12 +249,12 @@ class OrderTracker:
             sell.price = sell.price if price is None else price
             self.recent_sells[new_id] = sell
 
-    def amend_rejected(self, client_id: str, reason: str, now: int) -> bool:
+    def amend_rejected(self, client_id: str, kind: ErrorKind, now: int) -> bool:
         """Cool the order down; True when the venue says it no longer exists (the caller
         cancels it explicitly so a replacement can be placed)."""
         self.amend_pending.pop(client_id, None)
-        gone = is_order_gone(reason)
-        if is_rate_limit(reason):
+        gone = kind in _ORDER_GONE
+        if kind is ErrorKind.RATE_LIMIT:
             span = timing.AMEND_COOLDOWN_RATE_LIMIT_NS
         elif gone:
             span = timing.AMEND_COOLDOWN_ORDER_GONE_NS

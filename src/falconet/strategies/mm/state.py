@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from falconet.core.enums import Side, Venue
+from falconet.core.errors import ErrorKind
 from falconet.core.events import (
     OrderAmended,
     OrderAmendRejected,
@@ -168,7 +169,7 @@ class QuoteState:
             self._forget(cid)
         elif isinstance(event, OrderRejected | OrderExpired):
             self._forget(cid)
-            return isinstance(event, OrderRejected) and is_insufficient_funds(event.reason)
+            return isinstance(event, OrderRejected) and event.kind is ErrorKind.INSUFFICIENT_FUNDS
         return False
 
     def filled(self, cid: str, side: Side) -> None:
@@ -192,8 +193,3 @@ def mm_side(client_id: str) -> Side | None:
     if tag is None or tag.strategy is not StrategyCode.MM:
         return None
     return _INTENT_SIDE.get(tag.intent)
-
-
-def is_insufficient_funds(reason: str) -> bool:
-    text = reason.lower()
-    return "insufficient" in text or "not enough" in text

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from falconet.core.enums import InstrumentKind, Side, TimeInForce
+from falconet.core.errors import ErrorKind
 from falconet.core.events import (
     BalanceUpdate,
     Event,
@@ -30,6 +31,7 @@ from falconet.engine.venue import (
 from falconet.observe.log import get_logger
 from falconet.venues.hyperliquid import account
 from falconet.venues.hyperliquid import messages as msgs
+from falconet.venues.hyperliquid.errors import error_kind
 from falconet.venues.hyperliquid.execution import (
     Executor,
     SignerLike,
@@ -310,11 +312,12 @@ class VenueCore:
         lo.accepted_ns = ts
         self._emit(OrderAccepted(**self._base(lo, ts)))
 
-    def _reject(self, lo: LiveOrder, reason: str, ts: int) -> None:
+    def _reject(self, lo: LiveOrder, reason: str, ts: int, kind: ErrorKind | None = None) -> None:
         if lo.done or lo.accepted:
             return
         lo.done = True
-        self._emit(OrderRejected(**self._base(lo, ts), reason=reason))
+        kind = error_kind(reason) if kind is None else kind
+        self._emit(OrderRejected(**self._base(lo, ts), reason=reason, kind=kind))
 
     def _cancelled(self, lo: LiveOrder, reason: str, ts: int) -> None:
         if lo.done:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from falconet.core.errors import ErrorKind
 from falconet.engine.errors import (
     OrderRejectedError,
     RateLimitError,
@@ -32,6 +33,7 @@ from falconet.engine.errors import (
 from falconet.observe.log import get_logger
 from falconet.venues.hyperliquid import messages as msgs
 from falconet.venues.hyperliquid.actions import exchange_payload
+from falconet.venues.hyperliquid.errors import error_kind
 from falconet.venues.hyperliquid.nonces import NonceSource
 from falconet.venues.hyperliquid.ratelimit import AddressBudget, WeightLimiter, action_weight
 from falconet.venues.hyperliquid.rest import RestClient
@@ -272,9 +274,10 @@ def parse_statuses(raw: bytes) -> list[Any]:
         raise VenueParseError(f"unexpected exchange answer: {raw[:200]!r}", venue=VENUE)
     if body.get("status") != "ok":
         text = str(body.get("response", body))[:300]
-        if any(word in text.lower() for word in _RATE_LIMIT_WORDS):
+        kind = error_kind(text)
+        if kind is ErrorKind.RATE_LIMIT or any(w in text.lower() for w in _RATE_LIMIT_WORDS):
             raise RateLimitError(text, venue=VENUE)
-        raise OrderRejectedError(text, venue=VENUE)
+        raise OrderRejectedError(text, kind=kind, venue=VENUE)
     response = body.get("response")
     if isinstance(response, dict):
         data = response.get("data")

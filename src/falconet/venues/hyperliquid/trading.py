@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from falconet.core.enums import InstrumentKind, OrderType, Rounding, Side, TimeInForce
-from falconet.core.errors import PrecisionError
+from falconet.core.errors import ErrorKind, PrecisionError, precision_kind
 from falconet.core.events import (
     OrderAmended,
     OrderAmendRejected,
@@ -48,6 +48,7 @@ from falconet.venues.hyperliquid.actions import (
     usd_class_transfer_action,
 )
 from falconet.venues.hyperliquid.core import VenueCore
+from falconet.venues.hyperliquid.errors import error_kind
 from falconet.venues.hyperliquid.execution import (
     status_error,
     status_from_order,
@@ -86,7 +87,7 @@ class Trading(VenueCore):
         )
         reason = self._refusal(request)
         if reason is not None:
-            self._reject(lo, reason, ts)
+            self._reject(lo, reason, ts, ErrorKind.INVALID_REQUEST)
             return
         if self.tracker.get(request.client_id) is not None:
             self._emit(
@@ -96,6 +97,7 @@ class Trading(VenueCore):
                     instrument_id=inst.id,
                     client_id=request.client_id,
                     reason="duplicate client order id",
+                    kind=ErrorKind.DUPLICATE,
                 )
             )
             return
@@ -111,7 +113,7 @@ class Trading(VenueCore):
                     return
             wire = await self._order_wire(market, request)
         except PrecisionError as exc:
-            self._reject(lo, str(exc), self._clock_ns())
+            self._reject(lo, str(exc), self._clock_ns(), precision_kind(exc))
             return
         except BaseException:
             lo.done = True  # nothing was sent; the engine reports the failure as a rejection
@@ -121,8 +123,11 @@ class Trading(VenueCore):
         lo.inflight = True
         try:
             statuses = await executor.submit(order_action([wire]), check_cloids=[request.client_id])
-        except (OrderRejectedError, PrecisionError) as exc:
-            self._reject(lo, str(exc), self._clock_ns())
+        except OrderRejectedError as exc:
+            self._reject(lo, str(exc), self._clock_ns(), _refusal_kind(exc))
+            return
+        except PrecisionError as exc:
+            self._reject(lo, str(exc), self._clock_ns(), precision_kind(exc))
             return
         except (VenueTimeoutError, VenueConnectionError) as exc:
             # unanswered: it may rest at the venue. Not a rejection: orderStatus(cloid)
@@ -321,23 +326,26 @@ class Trading(VenueCore):
         m = self._market(inst)
         lo = self.tracker.get(request.client_id) or await self._adopted(request)
         if lo is None:
-            self._emit(OrderAmendRejected(**base, reason="order not found"))
+            reason, kind = "order not found", ErrorKind.UNKNOWN_ORDER
+            self._emit(OrderAmendRejected(**base, reason=reason, kind=kind))
             return
         if lo.amending or lo.unresolved:
-            self._emit(OrderAmendRejected(**base, reason="an earlier amend is not settled yet"))
+            reason, kind = "an earlier amend is not settled yet", ErrorKind.DUPLICATE
+            self._emit(OrderAmendRejected(**base, reason=reason, kind=kind))
             return
         new_cid = request.new_client_id
         price = request.price if request.price is not None else lo.price
         left = request.quantity - lo.filled
         if price is None or left <= 0:
             reason = "nothing left to amend" if left <= 0 else "a market order cannot be amended"
-            self._emit(OrderAmendRejected(**base, reason=reason))
+            self._emit(OrderAmendRejected(**base, reason=reason, kind=ErrorKind.INVALID_REQUEST))
             return
         if new_cid is not None:
             try:
                 check_cloid(new_cid)
             except ValueError as exc:
-                self._emit(OrderAmendRejected(**base, reason=str(exc)))
+                kind = ErrorKind.INVALID_REQUEST
+                self._emit(OrderAmendRejected(**base, reason=str(exc), kind=kind))
                 return
         target: int | str = lo.oid if lo.oid is not None else lo.client_id
         tif = _TIFS.get(lo.tif, "Gtc")
@@ -422,7 +430,8 @@ class Trading(VenueCore):
         if error is not None or not isinstance(status, dict):
             if new_cid is not None:
                 self._forget(successor, new_cid)
-            self._emit(OrderAmendRejected(**base, reason=error or "no oid"))
+            reason = error or "no oid"
+            self._emit(OrderAmendRejected(**base, reason=reason, kind=error_kind(reason)))
             if lo.gone_reason is not None:  # it was canceled meanwhile (or by the failed modify)
                 reason, lo.gone_reason = lo.gone_reason, None
                 self._cancelled(lo, reason, now)
@@ -594,6 +603,7 @@ class Trading(VenueCore):
                 client_id=request.client_id,
                 venue_order_id=str(oid) if oid is not None else request.venue_order_id,
                 reason=error,
+                kind=error_kind(error),
             )
         )
 
@@ -645,3 +655,8 @@ class Trading(VenueCore):
             amount, to_perp, self.nonces.next(), self.settings.vault_address
         )
         await executor.submit_user(action, USD_CLASS_TRANSFER_TYPE, USD_CLASS_TRANSFER_FIELDS)
+
+
+def _refusal_kind(exc: OrderRejectedError) -> ErrorKind:
+    """The adapter's own kind if it set one, else the venue text's."""
+    return exc.kind if exc.kind is not ErrorKind.OTHER else error_kind(str(exc))

@@ -200,6 +200,7 @@ class SymbolSession:
         tu = self.sim.tick_units
         reason_code = row[L.EV_REASON]
         reason = self.sim.config.venue.reason(reason_code)
+        why = self.sim.config.venue.kind(reason_code)
         if kind == L.E_ACCEPTED:
             if sim_id in self.carried:
                 self.carried.discard(sim_id)
@@ -230,17 +231,17 @@ class SymbolSession:
                 return OrderCanceled(**base, reason=reason)
             if kind == L.E_EXPIRED and reason_code != L.RS_POST_ONLY:
                 return OrderExpired(**base)
-            return OrderRejected(**base, reason=reason)
+            return OrderRejected(**base, reason=reason, kind=why)
         if kind == L.E_CANCEL_REJECTED:
             order.cancel_sent = False
-            return OrderCancelRejected(**base, reason=reason)
+            return OrderCancelRejected(**base, reason=reason, kind=why)
         if kind == L.E_AMENDED:
             if order.amends:
                 order.price, order.quantity = order.amends.pop(0)
             return OrderAmended(**base, price=order.price, quantity=order.quantity)
         if order.amends:
             order.amends.pop(0)
-        return OrderAmendRejected(**base, reason=reason)
+        return OrderAmendRejected(**base, reason=reason, kind=why)
 
     def _close(self, cid: str) -> None:
         order = self.orders.pop(cid, None)

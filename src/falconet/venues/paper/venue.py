@@ -24,6 +24,7 @@ from typing import Any
 
 from falconet.config.runtime import PaperSettings
 from falconet.core.enums import OrderType, Side, Venue
+from falconet.core.errors import ErrorKind
 from falconet.core.events import (
     BalanceUpdate,
     Event,
@@ -371,18 +372,22 @@ class PaperVenue:
             "client_id": request.client_id,
         }
         if session is None:
-            self._emit(OrderRejected(**base, reason="unknown instrument"))
+            reason, kind = "unknown instrument", ErrorKind.INVALID_REQUEST
+            self._emit(OrderRejected(**base, reason=reason, kind=kind))
             return
         if request.client_id in session.orders:
-            self._emit(OrderRejected(**base, reason="duplicate client order id"))
+            reason, kind = "duplicate client order id", ErrorKind.DUPLICATE
+            self._emit(OrderRejected(**base, reason=reason, kind=kind))
             return
         if request.order_type not in (OrderType.LIMIT, OrderType.MARKET):
-            self._emit(OrderRejected(**base, reason=f"{request.order_type} orders not supported"))
+            reason, kind = f"{request.order_type} orders not supported", ErrorKind.INVALID_REQUEST
+            self._emit(OrderRejected(**base, reason=reason, kind=kind))
             return
         price = request.price or 0
         shortfall = self._shortfall(session, request.side, price, request.quantity)
         if shortfall is not None:
-            self._emit(OrderRejected(**base, reason=shortfall))
+            kind = ErrorKind.INSUFFICIENT_FUNDS
+            self._emit(OrderRejected(**base, reason=shortfall, kind=kind))
             return
         order = PaperOrder(
             request.client_id,

@@ -5,7 +5,7 @@ gets back only its own missed fills, once, even when a copy then arrives live.""
 from __future__ import annotations
 
 from falconet.core.enums import InstrumentKind, Side, Venue
-from falconet.core.events import Event, Fill, OrderAccepted, OrderAmended
+from falconet.core.events import Event, Fill, OrderAccepted, OrderAmended, OrderCanceled
 from falconet.core.ids import ClientIdFactory, Intent, StrategyCode
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
@@ -199,3 +199,21 @@ async def test_an_order_listed_before_its_acknowledgement_is_not_adopted_again()
     assert report.adopted == []
     [m] = oms.open_orders(grid)
     assert m.order.status is OrderStatus.PENDING_NEW and m.order.client_id == cid
+
+
+async def test_cancel_replace_bookkeeping_is_forgotten_with_its_order() -> None:
+    venue, oms = make_oms(keeps_id=False)
+    grid, _ = make_owner(StrategyCode.GRID)
+    old = submit(oms, grid)
+    oms.on_event(OrderAccepted(**base(old, vid="v1")))
+    oms.amend(grid, old, 600010, 10, 2)
+    await settle()
+    new = venue.amends[0].new_client_id
+    assert new is not None
+    oms.on_event(OrderAmended(**base(old, vid="v2"), price=600010, quantity=10, new_client_id=new))
+    oms.forget_closed(keep=0)
+    assert oms.replaced == {old: new} and set(oms.by_venue_id) == {"v1", "v2"}  # still open
+    oms.on_event(OrderCanceled(**base(new, vid="v2")))
+    for _ in range(3):  # a chain unwinds over housekeeping rounds
+        oms.forget_closed(keep=0)
+    assert oms.orders == {} and oms.replaced == {} and oms.by_venue_id == {}

@@ -89,7 +89,7 @@ async def test_each_entry_rule_refuses_with_kind_risk_and_its_name(
         "ON/USD": [Step(BUY, "1"), Step(BUY, "0.3")],
         "PO/USD": [Step(BUY, "1"), Step(BUY, "0.2")],
         "PN/USD": [Step(BUY, "1"), Step(BUY, "0.2")],
-        "OO/USD": [Step(BUY, "0.2"), Step(BUY, "0.2", "-1")],
+        "OO/USD": [Step(BUY, "0.2"), Step(SELL, "0.2", "1")],
         "SB/USD": [Step(BUY, "0.2")],
     }
     engine, records = await run_scripts(monkeypatch, tmp_path, paper_config(entries), steps)
@@ -119,37 +119,37 @@ async def test_each_entry_rule_refuses_with_kind_risk_and_its_name(
     }
 
 
-async def test_engine_wide_rules_net_notional_and_order_rate(
+async def test_net_notional_counts_working_orders_across_the_engine(
     monkeypatch: Any, tmp_path: Path
 ) -> None:
-    risk = {"max_net_notional": 50, "order_rate_per_s": "0.001", "order_burst": 3}
-    steps = {
-        "NN/USD": [
-            Step(BUY, "0.2"),
-            Step(BUY, "1"),  # worth 100: the engine's net exposure would pass 50
-            # these pass the risk rules (a token each), then the OMS holds them back: a
-            # buy is already in flight for this entry
-            Step(BUY, "0.1", "-1"),
-            Step(BUY, "0.1", "-1.5"),
-            Step(BUY, "0.1", "-2"),  # no token left
-        ]
-    }
-    config = paper_config([{"symbol": "NN/USD"}], risk)
+    # each buy is worth 30; whichever entry comes second would take the engine's net
+    # exposure, working orders counted as filled, to 60
+    steps = {"NN/USD": [Step(BUY, "0.3")], "NM/USD": [Step(BUY, "0.3")]}
+    entries = [{"symbol": "NN/USD"}, {"symbol": "NM/USD"}]
+    config = paper_config(entries, {"max_net_notional": 50})
     _, records = await run_scripts(monkeypatch, tmp_path, config, steps)
-    assert records["NN/USD"].rejected() == [
-        "risk/net_notional",
-        "duplicate/",
-        "duplicate/",
-        "risk/order_rate",
-    ]
+    outcomes = sorted(r.outcome[r.sent[0][0]] for r in records.values())
+    assert outcomes == ["accepted", "risk/net_notional"]
+
+
+async def test_one_order_rate_budget_per_account_shared_by_its_entries(
+    monkeypatch: Any, tmp_path: Path
+) -> None:
+    symbols = ("RA/USD", "RB/USD", "RC/USD")
+    steps = {s: [Step(BUY, "0.2")] for s in symbols}
+    risk = {"order_rate_per_s": "0.001", "order_burst": 2}
+    config = paper_config([{"symbol": s} for s in symbols], risk)
+    _, records = await run_scripts(monkeypatch, tmp_path, config, steps)
+    outcomes = sorted(r.outcome[r.sent[0][0]] for r in records.values())
+    assert outcomes == ["accepted", "accepted", "risk/order_rate"]
 
 
 async def test_reducing_lets_only_reducing_orders_through(monkeypatch: Any, tmp_path: Path) -> None:
     steps = {
         "RD/USD": [
             Step(BUY, "0.2"),  # adds to the 1 RD held
+            Step(SELL, "1.2", "1"),  # more than is held: would flip to short
             Step(SELL, "0.5", "0.5"),  # reduces
-            Step(SELL, "0.6", "1"),  # with the 0.5 working, more than is held
         ]
     }
 
@@ -165,7 +165,7 @@ async def test_reducing_lets_only_reducing_orders_through(monkeypatch: Any, tmp_
     config = paper_config([{"symbol": "RD/USD"}])
     _, records = await run_scripts(monkeypatch, tmp_path, config, steps, reducing)
     r = records["RD/USD"]
-    assert [r.outcome[c] for c, *_ in r.sent] == ["risk/reducing", "accepted", "risk/reducing"]
+    assert [r.outcome[c] for c, *_ in r.sent] == ["risk/reducing", "risk/reducing", "accepted"]
 
 
 async def test_the_latency_breaker_latches_a_halt(monkeypatch: Any, tmp_path: Path) -> None:

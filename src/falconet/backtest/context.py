@@ -73,8 +73,12 @@ class SimContext:
         self._tick = asset.tick_units
         self.risk = risk
         self.entry: EntryRisk | None = None
+        # orders sent in this callback: the kernel takes them only when the run advances,
+        # but the risk rules must count them (three buys in one callback are three)
+        self.queued: list[OpenOrder] = []
         if risk is not None:
-            self.entry = risk.add_entry(key or str(asset.instrument.id), "sim", self)
+            view = _RiskView(self)
+            self.entry = risk.add_entry(key or str(asset.instrument.id), "sim", view)
         self.refusals: list[OrderEvent] = []  # answered after the callback returns
         self.rejections: Counter[tuple[str, str]] = Counter()  # (kind, rule) of refused orders
         self._refused = 0
@@ -181,8 +185,16 @@ class SimContext:
         }
 
     def take_refusals(self) -> list[OrderEvent]:
+        """The refusals of the callback that just returned (its queued orders are the
+        kernel's from now on)."""
+        self.queued.clear()
         out, self.refusals = self.refusals, []
         return out
+
+    def _queue(self, cid: str, side: Side, price: int, size: int) -> None:
+        if self.entry is not None:
+            pending = OrderStatus.PENDING_NEW
+            self.queued.append(OpenOrder(cid, side, price, size, 0, pending, False, Intent.NONE, 0))
 
     def _order_id(self, client_id: str) -> int | None:
         tag = decode_client_id(client_id)
@@ -246,7 +258,9 @@ class SimContext:
             intent=int(intent),
             level=level,
         )
-        return self.client_id(order_id, int(intent), level)
+        cid = self.client_id(order_id, int(intent), level)
+        self._queue(cid, side, price or 0, size)
+        return cid
 
     def cancel(self, client_id: str) -> None:
         order_id = self._order_id(client_id)
@@ -322,5 +336,30 @@ class SimContext:
                 rule, reason = refused
                 self._refuse(ErrorKind.RISK, reason, rule=rule, intent=intent, level=level)
                 continue
+            self._queue(f"quote:{side.value}:{level}", side, price, size)
             out.append((price, size))
         return out
+
+
+class _RiskView:
+    """The context as the risk engine sees it: the kernel's open orders plus the ones
+    queued in the current callback."""
+
+    def __init__(self, ctx: SimContext) -> None:
+        self.ctx = ctx
+        self.instrument = ctx.instrument
+
+    def best_bid(self) -> int | None:
+        return self.ctx.best_bid()
+
+    def best_ask(self) -> int | None:
+        return self.ctx.best_ask()
+
+    def position(self) -> int:
+        return self.ctx.position()
+
+    def open_orders(self) -> list[OpenOrder]:
+        return [*self.ctx.open_orders(), *self.ctx.queued]
+
+    def book_ts(self) -> int:
+        return self.ctx.book_ts()

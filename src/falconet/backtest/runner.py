@@ -102,12 +102,14 @@ def run_backtest(
     if len(markets) != len(strategies) or not markets:
         raise ValueError("one strategy per instrument, at least one")
     started = time.perf_counter()
-    engine = RiskEngine(risk)
+    # no limits set: no risk engine at all (a plain backtest pays nothing for it)
+    engine = RiskEngine(risk) if risk is not None and risk.any_set else None
     runners = [
         _Runner(m, s, config, engine, f"{s.name}:{i}")
         for i, (m, s) in enumerate(zip(markets, strategies, strict=True))
     ]
-    engine.kill_handler = lambda reason, flatten: _kill(runners, flatten)
+    if engine is not None:
+        engine.kill_handler = lambda reason, flatten: _kill(runners, flatten)
     total = sum(r.asset.data.rows for r in runners)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the run allocates little; collections would only cost time
@@ -126,7 +128,7 @@ def run_backtest(
         wall_s=wall,
         rows=total,
         config=config,
-        risk=engine.snapshot() if risk is not None and risk.any_set else None,
+        risk=engine.snapshot() if engine is not None else None,
     )
 
 
@@ -173,7 +175,7 @@ class _Runner:
         market: EventTable | SimData,
         strategy: Strategy,
         config: SimConfig,
-        risk: RiskEngine,
+        risk: RiskEngine | None,
         key: str,
     ) -> None:
         self.strategy = strategy
@@ -185,8 +187,8 @@ class _Runner:
         self.wake = (WAKE_BOOK if wk.on_book else 0) | (WAKE_TRADE if wk.on_trade else 0)
         self.deliver_orders = strategy.wants("on_order") or strategy.wants("on_fill")
         # the loss rules need every fill, whether or not the strategy reads them
-        s = risk.settings
-        needs_fills = s.max_daily_loss is not None or s.max_drawdown is not None
+        s = risk.settings if risk is not None else None
+        needs_fills = s is not None and (s.max_daily_loss is not None or s.max_drawdown is not None)
         self.decoder = (
             EventDecoder(self.asset, self.ctx, on_fill=self._risk_fill)
             if self.deliver_orders or needs_fills
@@ -214,7 +216,7 @@ class _Runner:
         return self.next_timer
 
     def _risk_fill(self, fill: Fill) -> None:
-        if self.ctx.entry is not None:
+        if self.risk is not None and self.ctx.entry is not None:
             self.risk.on_fill(self.ctx.entry, fill, self.ctx.now_ns)
 
     def _answer(self) -> None:

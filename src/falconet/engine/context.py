@@ -105,7 +105,7 @@ class LiveContext:
 
     def open_orders(self) -> list[OpenOrder]:
         inst = self.instrument.id
-        return [_view(m) for m in self.oms.open_orders() if m.instrument.id == inst]
+        return [view_of(m) for m in self.oms.open_orders() if m.instrument.id == inst]
 
     def submit(
         self,
@@ -119,7 +119,9 @@ class LiveContext:
         intent: Intent = Intent.NONE,
         level: int = 0,
     ) -> str:
-        if self.risk is not None and self.risk_entry is not None:
+        # the OMS's own refusals first: no rate token is spent on an order it refuses
+        local = self.oms.would_refuse(self.owner, side, price, size, order_type)
+        if not local and self.risk is not None and self.risk_entry is not None:
             order = Proposal(
                 side, None if order_type is OrderType.MARKET else price, size, reduce_only
             )
@@ -199,7 +201,7 @@ class LiveContext:
                     self.submit(side, price, size, tif=tif, intent=intent, level=i)
 
 
-def _view(m: Managed) -> OpenOrder:
+def view_of(m: Managed) -> OpenOrder:
     o = m.order
     tag = m.tag or decode_client_id(o.client_id)
     return OpenOrder(

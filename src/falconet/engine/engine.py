@@ -38,7 +38,7 @@ from falconet.engine.oms import FillGate, Managed, OrderManager, Owner
 from falconet.engine.reconcile import ReconcileReport, reconcile_orders, replay_fills
 from falconet.engine.router import Router
 from falconet.engine.runner import Replay, Runner
-from falconet.engine.safety import Holding, kill_all
+from falconet.engine.safety import Holding, OwnerExposure, kill_all
 from falconet.engine.supervisor import Supervisor
 from falconet.engine.venue import VenueClient
 from falconet.observe.log import get_logger
@@ -112,6 +112,7 @@ class Engine:
         self.risk.on_change = self._save_risk
         self.risk.kill_handler = self._on_kill
         self._kills: set[asyncio.Task[int]] = set()
+        self._hedge_risk: dict[str, EntryRisk] = {}  # by the hedge owner's key
         self.supervisor = Supervisor(
             reconcile=self._after_restart, on_halt=self._on_halt, metrics=self.metrics
         )
@@ -247,6 +248,9 @@ class Engine:
         )
         rt.hedgers.append(hedger)
         self.hedgers[p.key] = hedger
+        # its perp fills count in the engine-wide PnL, its short in the net exposure
+        view = OwnerExposure(perp, hedger.owner, rt.oms, market, rt.account)
+        self._hedge_risk[hedger.owner.key] = self.risk.add_entry(hedger.key, p.venue.value, view)
 
     def _owners(self, rt: VenueRuntime) -> list[Owner]:
         return [s.owner for s in rt.slots] + [h.owner for h in rt.hedgers]
@@ -428,6 +432,9 @@ class Engine:
 
     def _observe_hedge(self, m: Managed, event: OrderEvent) -> None:
         inst = m.instrument
+        entry = self._hedge_risk.get(m.owner.key)
+        if isinstance(event, Fill) and entry is not None:
+            self.risk.on_fill(entry, event, time.time_ns())
         if isinstance(event, Fill):
             self.journal.record_fill(
                 event,

@@ -210,8 +210,23 @@ class OrderManager:
             owner, OrderAmendRejected(**base, reason=reason, kind=ErrorKind.RISK, rule=rule)
         )
 
-    def _refusal(
+    def would_refuse(
         self, owner: Owner, side: Side, price: int | None, size: int, order_type: OrderType
+    ) -> bool:
+        """Whether `submit` would refuse this order itself (nothing counted): the risk
+        engine is asked only about orders that could go, so no rate token is spent on
+        an order the OMS refuses anyway."""
+        return self._refusal(owner, side, price, size, order_type, count=False) is not None
+
+    def _refusal(
+        self,
+        owner: Owner,
+        side: Side,
+        price: int | None,
+        size: int,
+        order_type: OrderType,
+        *,
+        count: bool = True,
     ) -> tuple[ErrorKind, str] | None:
         if self.shutting_down:
             return ErrorKind.SHUTTING_DOWN, "shutting down: no new orders"
@@ -226,7 +241,8 @@ class OrderManager:
             m.owner is owner and m.order.side is side and m.order.status is OrderStatus.PENDING_NEW
             for m in self.orders.values()
         ):
-            self.stats.duplicates_suppressed += 1
+            if count:
+                self.stats.duplicates_suppressed += 1
             return ErrorKind.DUPLICATE, f"a {side.value} order is already in flight"
         return None
 
@@ -453,6 +469,14 @@ class OrderManager:
         for new, old in list(self.replacing.items()):
             if old not in self.orders:
                 del self.replacing[new]
+        # ids of cancel-replaced halves, kept while their order is managed (a late cancel
+        # of the old half is expected; a listing under the old venue id is not adopted)
+        for old_id, new_id in list(self.replaced.items()):
+            if new_id not in self.orders and new_id not in self.replaced:
+                del self.replaced[old_id]
+        for vid, cid in list(self.by_venue_id.items()):
+            if cid not in self.orders and cid not in self.replaced:
+                del self.by_venue_id[vid]
 
 
 def _base(inst: Instrument, cid: str, ts: int) -> dict[str, Any]:

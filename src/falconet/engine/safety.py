@@ -18,9 +18,11 @@ from falconet.core.enums import InstrumentKind, OrderType, Side, TimeInForce
 from falconet.core.ids import Intent
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
-from falconet.engine.market import Account
+from falconet.engine.context import view_of
+from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import OrderManager, Owner
 from falconet.observe.log import get_logger
+from falconet.strategies.api import OpenOrder
 
 log = get_logger("risk")
 
@@ -36,6 +38,35 @@ class Holding:
     owner: Owner
     instrument: Instrument
     bought: Callable[[], int]  # size units the engine's fills added (spot)
+
+
+@dataclass
+class OwnerExposure:
+    """What the risk engine reads of an owner that trades without a strategy context (the
+    auto-hedge): its market, the account's position, its own open orders. Its fills then
+    count in the engine-wide PnL and its position in the net exposure."""
+
+    instrument: Instrument
+    owner: Owner
+    oms: OrderManager
+    market: MarketState
+    account: Account
+
+    def best_bid(self) -> int | None:
+        return self.market.book.best_bid
+
+    def best_ask(self) -> int | None:
+        return self.market.book.best_ask
+
+    def position(self) -> int:
+        pos = self.account.positions.get(self.instrument.id)
+        return pos.size if pos is not None else 0
+
+    def open_orders(self) -> list[OpenOrder]:
+        return [view_of(m) for m in self.oms.open_orders(self.owner)]
+
+    def book_ts(self) -> int:
+        return self.market.book.ts_local
 
 
 async def kill_all(
@@ -57,13 +88,9 @@ async def kill_all(
     if not flatten:
         return 0
     sent = 0
-    done: set[tuple[int, str]] = set()
-    for h in holdings:
-        where = (id(h.oms), h.instrument.id)
-        if where in done:
-            continue  # one close per instrument per account, whoever trades it
-        done.add(where)
-        size = _to_close(h)
+    for group in _by_instrument(holdings):
+        h = group[0]
+        size = _to_close(group)
         if size == 0:
             continue
         side = Side.SELL if size > 0 else Side.BUY
@@ -86,13 +113,23 @@ async def kill_all(
     return sent
 
 
-def _to_close(h: Holding) -> int:
-    """Signed size units to close: > 0 sell, < 0 buy."""
+def _by_instrument(holdings: Iterable[Holding]) -> list[list[Holding]]:
+    """One close per instrument per account, whoever trades it."""
+    groups: dict[tuple[int, str], list[Holding]] = {}
+    for h in holdings:
+        groups.setdefault((id(h.oms), h.instrument.id), []).append(h)
+    return list(groups.values())
+
+
+def _to_close(group: list[Holding]) -> int:
+    """Signed size units to close: > 0 sell, < 0 buy. A spot position is what every
+    entry on the instrument bought, net, never more than the account holds."""
+    h = group[0]
     inst = h.instrument
     if inst.kind is InstrumentKind.PERP:
         pos = h.account.positions.get(inst.id)
         return pos.size if pos is not None else 0
-    bought = h.bought()
+    bought = sum(x.bought() for x in group)
     if bought <= 0:
         return 0
     total, _ = h.account.balance(inst.base)

@@ -21,7 +21,15 @@ from falconet.config.risk import RiskLimits, RiskSettings
 from falconet.core.events import Fill
 from falconet.observe.log import get_logger
 from falconet.risk.pnl import ZERO, EntryPnL, Watermarks
-from falconet.risk.rules import Exposure, Proposal, Refusal, check_limits, mid_of, reduces
+from falconet.risk.rules import (
+    Exposure,
+    Proposal,
+    Refusal,
+    check_limits,
+    leaves,
+    mid_of,
+    reduces,
+)
 from falconet.risk.states import GLOBAL, StateBoard, TradingState
 
 log = get_logger("risk")
@@ -141,11 +149,11 @@ class RiskEngine:
         scope, state = self.board.effective(entry.scope, entry.account_scope)
         if state.state is TradingState.HALTED:
             return Refusal("halted", f"{scope} is halted: {state.reason}")
+        if state.state is TradingState.REDUCING and not reduces(entry.view, order):
+            return Refusal("reducing", f"{scope} only takes reducing orders: {state.reason}")
         latency = self._latency(now, latency_ns)
         if latency is not None:
             return latency
-        if state.state is TradingState.REDUCING and not reduces(entry.view, order):
-            return Refusal("reducing", f"{scope} only takes reducing orders: {state.reason}")
         refusal = check_limits(entry.view, order, entry.limits, now_ns)
         if refusal is None:
             refusal = self._net_notional(entry, order)
@@ -166,31 +174,37 @@ class RiskEngine:
         return Refusal("latency", reason)
 
     def _net_notional(self, entry: EntryRisk, order: Proposal) -> Refusal | None:
+        """Positions plus every working order on the new order's side (as if they all
+        filled), valued at fresh mids: an unknown mid refuses (fail closed)."""
         limit = self.settings.max_net_notional
         if limit is None:
             return None
-        net = ZERO
+        net = working = ZERO
         seen: set[tuple[str, str]] = set()
         for e in self.entries.values():
             where = (e.account, e.view.instrument.id)
             if where in seen:
-                continue  # two entries on one instrument share its position
+                continue  # two entries on one instrument share its position and orders
             seen.add(where)
             pos = e.view.position()
-            if pos == 0:
+            pending = leaves(e.view.open_orders(), order.side, skip=order.replaces)
+            if pos == 0 and pending == 0:
                 continue
-            mid = e.mid()
+            mid = mid_of(e.view)
             if mid is None:
                 return Refusal("mid_unknown", f"no mid for {e.key} to value the net exposure")
-            net += e.view.instrument.notional(mid, abs(pos)) * (1 if pos > 0 else -1)
-        mid = entry.mid()
+            inst = e.view.instrument
+            net += inst.notional(mid, abs(pos)) * (1 if pos > 0 else -1)
+            working += inst.notional(mid, pending) * order.side.sign
+        mid = mid_of(entry.view)
         if mid is None:
             return Refusal("mid_unknown", "no mid price to value the order")
         delta = entry.view.instrument.notional(order.price or mid, order.size) * order.side.sign
-        after = net + delta
-        if abs(after) > limit and abs(after) > abs(net):
+        before = net + working
+        after = before + delta
+        if abs(after) > limit and abs(after) > abs(before):
             return Refusal(
-                "net_notional", f"engine net exposure would be {after:.2f} (limit {limit})"
+                "net_notional", f"engine net exposure could reach {after:.2f} (limit {limit})"
             )
         return None
 
@@ -251,7 +265,8 @@ class RiskEngine:
         """Back to ACTIVE (by command): a latched halt or a loss rule's state ends here."""
         self.board.reset(scope, now_ns)
         if scope == GLOBAL:
-            self.marks.peak = self.figures.pnl  # the drawdown is measured afresh
+            # the drawdown and the day's loss are measured afresh from here
+            self.marks.peak = self.marks.day_start = self.figures.pnl
         log.warning("trading state reset", scope=scope)
         if self.on_change is not None:
             self.on_change()

@@ -6,10 +6,7 @@ open at the venue and the hedge is closed."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ from falconet.core.events import margin_asset
 from falconet.emulators.hyperliquid import EmulatorSettings, HyperliquidEmulator
 from falconet.engine.engine import Engine
 from falconet.sim.warm import warm_up
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -49,14 +47,6 @@ CONFIG = {
         },
     ],
 }
-
-
-async def until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 class Views:

@@ -167,7 +167,8 @@ async def test_two_grids_on_one_venue_each_adopt_only_their_own_instruments_orde
 # --- 3. nothing is adopted twice -----------------------------------------------------------
 
 
-async def test_after_a_cancel_replace_amend_a_listing_under_the_old_id_is_not_adopted() -> None:
+async def cancel_replaced() -> tuple[FakeVenue, OrderManager, Owner, str, str]:
+    """A grid order on v1 amended by cancel-replace: now `new` on v2, once `old`."""
     venue, oms = make_oms(keeps_id=False)
     grid, _ = make_owner(StrategyCode.GRID)
     old = submit(oms, grid)
@@ -177,6 +178,11 @@ async def test_after_a_cancel_replace_amend_a_listing_under_the_old_id_is_not_ad
     new = venue.amends[0].new_client_id
     assert new is not None and new != old
     oms.on_event(OrderAmended(**base(old, vid="v2"), price=600010, quantity=10, new_client_id=new))
+    return venue, oms, grid, old, new
+
+
+async def test_after_a_cancel_replace_amend_a_listing_under_the_old_id_is_not_adopted() -> None:
+    venue, oms, grid, old, new = await cancel_replaced()
     # the venue's order list lags the modify: it still shows the old half next to the new
     venue.listed = [
         OrderReport(old, "v1", BTC.id, Side.BUY, 600000, 10, 0),
@@ -202,15 +208,7 @@ async def test_an_order_listed_before_its_acknowledgement_is_not_adopted_again()
 
 
 async def test_cancel_replace_bookkeeping_is_forgotten_with_its_order() -> None:
-    venue, oms = make_oms(keeps_id=False)
-    grid, _ = make_owner(StrategyCode.GRID)
-    old = submit(oms, grid)
-    oms.on_event(OrderAccepted(**base(old, vid="v1")))
-    oms.amend(grid, old, 600010, 10, 2)
-    await settle()
-    new = venue.amends[0].new_client_id
-    assert new is not None
-    oms.on_event(OrderAmended(**base(old, vid="v2"), price=600010, quantity=10, new_client_id=new))
+    _, oms, _, old, new = await cancel_replaced()
     oms.forget_closed(keep=0)
     assert oms.replaced == {old: new} and set(oms.by_venue_id) == {"v1", "v2"}  # still open
     oms.on_event(OrderCanceled(**base(new, vid="v2")))

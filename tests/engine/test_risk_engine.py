@@ -24,6 +24,7 @@ from falconet.engine.engine import Engine
 from falconet.risk import TradingState
 from falconet.sim.warm import warm_up
 from tests.engine.risk_script import Record, Script, Step, scripted
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -38,14 +39,6 @@ def paper_config(entries: list[dict[str, Any]], risk: dict[str, Any] | None = No
     if risk:
         doc["risk"] = risk
     return parse_config_text(json.dumps(doc), "<risk test>")
-
-
-async def until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def answered(records: dict[str, Record]) -> Callable[[], bool]:

@@ -27,7 +27,7 @@ from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
 from falconet.risk import EntryRisk, Proposal, RiskEngine
 from falconet.sim import layout as L
-from falconet.sim.asset import SimAsset
+from falconet.sim.asset import OrderView, SimAsset
 from falconet.strategies.api import Balances, Fees, OpenOrder, Quote
 
 TIF = {
@@ -185,9 +185,7 @@ class SimContext:
         }
 
     def take_refusals(self) -> list[OrderEvent]:
-        """The refusals of the callback that just returned (its queued orders are the
-        kernel's from now on)."""
-        self.queued.clear()
+        """The refusals of the callback that just returned."""
         out, self.refusals = self.refusals, []
         return out
 
@@ -305,8 +303,13 @@ class SimContext:
     ) -> None:
         """The kernel diffs the quotes against what rests; quotes it would newly place go
         through the same checks as `submit` first (a refused one is left out)."""
-        bids = self._checked(Side.BUY, bids, Intent.MM_BID, replace)
-        asks = self._checked(Side.SELL, asks, Intent.MM_ASK, replace)
+        if self.risk is not None:  # (a plain backtest skips this: it is the hot path)
+            orders = [] if replace else self.asset.open_orders()
+            bids = self._checked(Side.BUY, bids, Intent.MM_BID, orders)
+            asks = self._checked(Side.SELL, asks, Intent.MM_ASK, orders)
+        elif self._tick != 1:
+            bids = self._on_tick(bids, Intent.MM_BID)
+            asks = self._on_tick(asks, Intent.MM_ASK)
         self.asset.quotes(
             bids,
             asks,
@@ -316,10 +319,20 @@ class SimContext:
             intent_ask=Intent.MM_ASK,
         )
 
+    def _on_tick(self, quotes: Sequence[Quote], intent: Intent) -> list[Quote]:
+        """The quotes whose price is on the tick; each other one is refused."""
+        out: list[Quote] = []
+        for level, (price, size) in enumerate(quotes):
+            problem = self._price_problem(price)
+            if problem is None:
+                out.append((price, size))
+            else:
+                self._refuse(ErrorKind.BAD_PRECISION, problem, intent=intent, level=level)
+        return out
+
     def _checked(
-        self, side: Side, quotes: Sequence[Quote], intent: Intent, replace: bool
+        self, side: Side, quotes: Sequence[Quote], intent: Intent, orders: list[OrderView]
     ) -> list[Quote]:
-        orders = [] if replace else self.asset.open_orders()
         resting = [(o.price, o.quantity) for o in orders if o.side is side]
         out: list[Quote] = []
         for level, (price, size) in enumerate(quotes):

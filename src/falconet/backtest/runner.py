@@ -221,6 +221,8 @@ class _Runner:
 
     def _answer(self) -> None:
         """Refusals made during a callback, delivered after it (and theirs after them)."""
+        if not self.ctx.refusals:  # the common case, on every step
+            return
         for _ in range(MAX_REFUSAL_ROUNDS):
             refused = self.ctx.take_refusals()
             if not refused:
@@ -234,6 +236,8 @@ class _Runner:
 
     def step(self) -> None:
         code = self.asset.advance(self.next_timer, self.wake, True)
+        if self.ctx.queued:
+            self.ctx.queued.clear()  # the kernel has taken what the last callbacks sent
         if self.decoder is not None:
             self.decoder.deliver(self.strategy)
         self._answer()

@@ -8,13 +8,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from falconet.core.enums import BookSide, InstrumentKind, OrderType, Side, TimeInForce
-from falconet.core.errors import ErrorKind
 from falconet.core.events import margin_asset
 from falconet.core.ids import Intent, decode_client_id
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
 from falconet.engine.market import Account, MarketState
-from falconet.engine.oms import Managed, OrderManager, Owner
+from falconet.engine.oms import Gate, Managed, OrderManager, Owner
 from falconet.risk import EntryRisk, Proposal, RiskEngine
 from falconet.strategies.api import Balances, Fees, OpenOrder, Quote
 
@@ -51,11 +50,15 @@ class LiveContext:
         """Every order from now on passes `risk` before the OMS."""
         self.risk, self.risk_entry = risk, entry
 
+    def wall_ns_since(self, ts_ns: int, now_ns: int) -> int:
+        """Wall-clock ns from `ts_ns` to `now_ns`, both on the venue's clock (which a fast
+        paper venue runs `time_scale` times faster than the wall)."""
+        elapsed = now_ns - ts_ns
+        return elapsed if self.time_scale == 1.0 else int(elapsed / self.time_scale)
+
     def _latency_ns(self, now_ns: int) -> int | None:
         """Wall time since the book update this callback answers (None outside on_book)."""
-        if self.trigger_ns is None:
-            return None
-        return int((now_ns - self.trigger_ns) / self.time_scale)
+        return None if self.trigger_ns is None else self.wall_ns_since(self.trigger_ns, now_ns)
 
     def book_ts(self) -> int:
         return self.market.book.ts_local
@@ -119,25 +122,9 @@ class LiveContext:
         intent: Intent = Intent.NONE,
         level: int = 0,
     ) -> str:
-        # the OMS's own refusals first: no rate token is spent on an order it refuses
-        local = self.oms.would_refuse(self.owner, side, price, size, order_type)
-        if not local and self.risk is not None and self.risk_entry is not None:
-            order = Proposal(
-                side, None if order_type is OrderType.MARKET else price, size, reduce_only
-            )
-            refusal = self.risk.check(
-                self.risk_entry, order, self.now_ns, latency_ns=self._latency_ns(self.now_ns)
-            )
-            if refusal is not None:
-                return self.oms.refuse(
-                    self.owner,
-                    ErrorKind.RISK,
-                    refusal.reason,
-                    rule=refusal.rule,
-                    intent=intent,
-                    level=level,
-                    ts=self.now_ns,
-                )
+        now = self.now_ns
+        market = order_type is OrderType.MARKET
+        order = Proposal(side, None if market else price, size, reduce_only)
         return self.oms.submit(
             self.owner,
             side,
@@ -148,7 +135,8 @@ class LiveContext:
             reduce_only=reduce_only,
             intent=intent,
             level=level,
-            ts=self.now_ns,
+            ts=now,
+            gate=self._gate(order, now),
         )
 
     def cancel(self, client_id: str) -> None:
@@ -158,19 +146,26 @@ class LiveContext:
         m = self.oms.orders.get(client_id)
         current = m.order.quantity if m is not None else 0
         size = current if size is None else size
-        if m is not None and self.risk is not None and self.risk_entry is not None:
+        now = self.now_ns
+        gate = None
+        if m is not None:
             new_price = price if price is not None else m.order.price
             left = max(size - m.order.filled, 0)  # what the amended order may still add
             order = Proposal(m.order.side, new_price, left, m.order.reduce_only, client_id)
-            refusal = self.risk.check(
-                self.risk_entry, order, self.now_ns, latency_ns=self._latency_ns(self.now_ns)
-            )
-            if refusal is not None:
-                self.oms.refuse_amend(
-                    self.owner, client_id, refusal.reason, rule=refusal.rule, ts=self.now_ns
-                )
-                return
-        self.oms.amend(self.owner, client_id, price, size, self.now_ns)
+            gate = self._gate(order, now)
+        self.oms.amend(self.owner, client_id, price, size, now, gate)
+
+    def _gate(self, order: Proposal, now: int) -> Gate | None:
+        """The risk engine's word on `order`, asked by the OMS after its own checks."""
+        risk, entry = self.risk, self.risk_entry
+        if risk is None or entry is None:
+            return None
+
+        def gate() -> tuple[str, str] | None:
+            refusal = risk.check(entry, order, now, latency_ns=self._latency_ns(now))
+            return None if refusal is None else (refusal.rule, refusal.reason)
+
+        return gate
 
     def reconcile(
         self,

@@ -71,7 +71,7 @@ class Slot:
     owner: Owner
     runner: Runner
     market: MarketState
-    risk: EntryRisk | None = None
+    risk: EntryRisk  # the risk engine's view of the entry
 
 
 @dataclass
@@ -362,11 +362,10 @@ class Engine:
         out: list[Holding] = []
         for rt in self.venues.values():
             for h in rt.hedgers:  # the hedge's own owner closes its short
-                out.append(Holding(rt.oms, rt.account, h.owner, h.perp, lambda: 0))
+                out.append(Holding(rt.oms, rt.account, h.owner, h.perp, None))
             for slot in rt.slots:
-                entry = slot.risk
-                bought = (lambda e=entry: e.pnl.position) if entry is not None else (lambda: 0)
-                out.append(Holding(rt.oms, rt.account, slot.owner, slot.instrument, bought))
+                inst, pnl = slot.instrument, slot.risk.pnl
+                out.append(Holding(rt.oms, rt.account, slot.owner, inst, pnl))
         return out
 
     async def _watch_risk(self) -> None:
@@ -407,8 +406,7 @@ class Engine:
             return
         if isinstance(event, Fill):
             self._journal_fill(slot, event)
-            if slot.risk is not None:
-                self.risk.on_fill(slot.risk, event, time.time_ns())
+            self.risk.on_fill(slot.risk, event, time.time_ns())
             hedger = self.hedgers.get(slot.plan.key)
             if hedger is not None:
                 try:

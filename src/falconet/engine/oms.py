@@ -59,6 +59,8 @@ from falconet.observe.redact import redact
 log = get_logger("oms")
 
 Deliver = Callable[[Event], None]
+# A pre-trade check the OMS asks last: None to let the order go, else (rule, reason).
+Gate = Callable[[], tuple[str, str] | None]
 # Told of every event the OMS accepted, before the owner hears of it (journal, notices).
 Observer = Callable[["Managed", OrderEvent], None]
 FILL_MEMORY = 20_000  # recent fill keys kept for de-duplication (the journal keeps all)
@@ -99,16 +101,24 @@ class OmsStats:
     observer_errors: int = 0
 
 
+FillKey = tuple[str, str]
+
+
+def fill_key(fill: Fill) -> FillKey:
+    """A fill's identity: (venue order id, else client id; trade id)."""
+    return (fill.venue_order_id or fill.client_id, fill.trade_id)
+
+
 @dataclass
 class FillGate:
     """Remembers recent (order, trade) keys; `seen` is the journal's answer for older ones."""
 
     seen: Callable[[Fill], bool] | None = None
-    _keys: set[tuple[str, str]] = field(default_factory=set)
-    _order: deque[tuple[str, str]] = field(default_factory=deque)
+    _keys: set[FillKey] = field(default_factory=set)
+    _order: deque[FillKey] = field(default_factory=deque)
 
     def first_time(self, fill: Fill) -> bool:
-        key = (fill.venue_order_id or fill.client_id, fill.trade_id)
+        key = fill_key(fill)
         if key in self._keys or (self.seen is not None and self.seen(fill)):
             return False
         self._keys.add(key)
@@ -150,15 +160,25 @@ class OrderManager:
         intent: Intent,
         level: int,
         ts: int,
+        gate: Gate | None = None,
     ) -> str:
+        """Send a new order; its client id. `gate` (the risk engine) is asked once the
+        OMS's own checks pass, so it spends nothing on an order refused here anyway."""
         tag = self.ids.next(owner.strategy, intent, level)
         cid = tag.encode(self.fmt)
         inst = owner.instrument
         refusal = self._refusal(owner, side, price, size, order_type)
+        rule = ""
+        if refusal is None and gate is not None:
+            denied = gate()
+            if denied is not None:
+                self.stats.risk_rejected += 1
+                rule, refusal = denied[0], (ErrorKind.RISK, denied[1])
         if refusal is not None:
             self.stats.rejected_locally += 1
             kind, reason = refusal
-            self._later(owner, OrderRejected(**_base(inst, cid, ts), reason=reason, kind=kind))
+            event = OrderRejected(**_base(inst, cid, ts), reason=reason, kind=kind, rule=rule)
+            self._later(owner, event)
             return cid
         order = Order(
             client_id=cid,
@@ -177,56 +197,8 @@ class OrderManager:
         self.stats.sent += 1
         return cid
 
-    def refuse(
-        self,
-        owner: Owner,
-        kind: ErrorKind,
-        reason: str,
-        *,
-        rule: str = "",
-        intent: Intent,
-        level: int,
-        ts: int,
-    ) -> str:
-        """An order refused before it reached the OMS's checks (a risk rule): it gets a
-        client id and is answered with a rejection after the callback, like any other."""
-        cid = self.ids.next(owner.strategy, intent, level).encode(self.fmt)
-        self.stats.rejected_locally += 1
-        if kind is ErrorKind.RISK:
-            self.stats.risk_rejected += 1
-        event = OrderRejected(
-            **_base(owner.instrument, cid, ts), reason=reason, kind=kind, rule=rule
-        )
-        self._later(owner, event)
-        return cid
-
-    def refuse_amend(
-        self, owner: Owner, client_id: str, reason: str, *, rule: str, ts: int
-    ) -> None:
-        """An amend a risk rule refused: the order stays as it is."""
-        self.stats.risk_rejected += 1
-        base = _base(owner.instrument, client_id, ts)
-        self._later(
-            owner, OrderAmendRejected(**base, reason=reason, kind=ErrorKind.RISK, rule=rule)
-        )
-
-    def would_refuse(
-        self, owner: Owner, side: Side, price: int | None, size: int, order_type: OrderType
-    ) -> bool:
-        """Whether `submit` would refuse this order itself (nothing counted): the risk
-        engine is asked only about orders that could go, so no rate token is spent on
-        an order the OMS refuses anyway."""
-        return self._refusal(owner, side, price, size, order_type, count=False) is not None
-
     def _refusal(
-        self,
-        owner: Owner,
-        side: Side,
-        price: int | None,
-        size: int,
-        order_type: OrderType,
-        *,
-        count: bool = True,
+        self, owner: Owner, side: Side, price: int | None, size: int, order_type: OrderType
     ) -> tuple[ErrorKind, str] | None:
         if self.shutting_down:
             return ErrorKind.SHUTTING_DOWN, "shutting down: no new orders"
@@ -241,8 +213,7 @@ class OrderManager:
             m.owner is owner and m.order.side is side and m.order.status is OrderStatus.PENDING_NEW
             for m in self.orders.values()
         ):
-            if count:
-                self.stats.duplicates_suppressed += 1
+            self.stats.duplicates_suppressed += 1
             return ErrorKind.DUPLICATE, f"a {side.value} order is already in flight"
         return None
 
@@ -272,7 +243,17 @@ class OrderManager:
         request = CancelRequest(client_id, inst, m.order.venue_order_id)
         self._send(owner, client_id, ts, self.venue.cancel(request), cancel=True)
 
-    def amend(self, owner: Owner, client_id: str, price: int | None, size: int, ts: int) -> None:
+    def amend(
+        self,
+        owner: Owner,
+        client_id: str,
+        price: int | None,
+        size: int,
+        ts: int,
+        gate: Gate | None = None,
+    ) -> None:
+        """Change an order's price and/or size; `gate` as for `submit`, asked once the
+        amend is known to change something."""
         m = self.orders.get(client_id)
         inst = owner.instrument
         base = _base(inst, client_id, ts)
@@ -299,16 +280,9 @@ class OrderManager:
             self.stats.amends_skipped += 1
             self._later(owner, OrderAmendSkipped(**base, price=o.price, quantity=o.quantity))
             return
-        try:
-            inst.check_order(price if o.order_type.needs_price else None, size)
-            o.request_amend(price, size, ts)
-        except PrecisionError as exc:
-            kind = precision_kind(exc)
-            self._later(owner, OrderAmendRejected(**base, reason=str(exc), kind=kind))
-            return
-        except InvalidTransitionError as exc:
-            kind = ErrorKind.INVALID_REQUEST
-            self._later(owner, OrderAmendRejected(**base, reason=str(exc), kind=kind))
+        refusal = self._amend_refusal(o, inst, price, size, ts, gate)
+        if refusal is not None:
+            self._later(owner, OrderAmendRejected(**base, **refusal))
             return
         new_cid = None
         if not self.venue.capabilities.amend_keeps_id and m.tag is not None:
@@ -318,6 +292,31 @@ class OrderManager:
             self.replacing[new_cid] = client_id
         request = AmendRequest(client_id, inst, o.venue_order_id, price, size, new_cid)
         self._send(owner, client_id, ts, self.venue.amend(request), amend=True)
+
+    def _amend_refusal(
+        self,
+        o: Order,
+        inst: Instrument,
+        price: int | None,
+        size: int,
+        ts: int,
+        gate: Gate | None,
+    ) -> dict[str, Any] | None:
+        """Why an amend cannot go (the fields of its rejection), or None once the order
+        has entered PENDING_AMEND: precision, then the gate, then the state machine."""
+        try:
+            inst.check_order(price if o.order_type.needs_price else None, size)
+        except PrecisionError as exc:
+            return {"reason": str(exc), "kind": precision_kind(exc)}
+        denied = gate() if gate is not None else None
+        if denied is not None:
+            self.stats.risk_rejected += 1
+            return {"reason": denied[1], "kind": ErrorKind.RISK, "rule": denied[0]}
+        try:
+            o.request_amend(price, size, ts)
+        except InvalidTransitionError as exc:
+            return {"reason": str(exc), "kind": ErrorKind.INVALID_REQUEST}
+        return None
 
     def _send(
         self,

@@ -27,6 +27,7 @@ from falconet.core.events import (
     Trade,
 )
 from falconet.engine.context import LiveContext
+from falconet.engine.oms import FillKey, fill_key
 from falconet.observe.log import get_logger
 from falconet.observe.metrics import Counter, Histogram, MetricsRegistry
 from falconet.strategies.api import Strategy
@@ -46,11 +47,6 @@ Inbound = Event | Signal
 StateSink = Callable[[str, dict[str, object]], None]
 # Fills the strategy missed while it was not running, fetched once its state is restored.
 Replay = Callable[[Strategy], Awaitable[list[Fill]]]
-FillKey = tuple[str, str]  # (venue order id or client id, trade id), as the OMS's fill gate
-
-
-def fill_key(fill: Fill) -> FillKey:
-    return (fill.venue_order_id or fill.client_id, fill.trade_id)
 
 
 @dataclass
@@ -299,8 +295,7 @@ class Runner:
         received = self.ctx.market.book.ts_local
         if received <= 0:
             return
-        age = self.ctx.now_ns - received
-        self.m.book_latency_ns.record(age if self.time_scale == 1.0 else int(age / self.time_scale))
+        self.m.book_latency_ns.record(self.ctx.wall_ns_since(received, self.ctx.now_ns))
 
     def _after_batch(self, strategy: Strategy) -> None:
         if self._dirty and self.save_state is not None:

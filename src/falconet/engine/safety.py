@@ -22,6 +22,7 @@ from falconet.engine.context import view_of
 from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import OrderManager, Owner
 from falconet.observe.log import get_logger
+from falconet.risk.pnl import EntryPnL
 from falconet.strategies.api import OpenOrder
 
 log = get_logger("risk")
@@ -37,7 +38,7 @@ class Holding:
     account: Account
     owner: Owner
     instrument: Instrument
-    bought: Callable[[], int]  # size units the engine's fills added (spot)
+    pnl: EntryPnL | None  # the engine's fills on it, for what they bought (spot)
 
 
 @dataclass
@@ -129,7 +130,7 @@ def _to_close(group: list[Holding]) -> int:
     if inst.kind is InstrumentKind.PERP:
         pos = h.account.positions.get(inst.id)
         return pos.size if pos is not None else 0
-    bought = sum(x.bought() for x in group)
+    bought = sum(x.pnl.position for x in group if x.pnl is not None)
     if bought <= 0:
         return 0
     total, _ = h.account.balance(inst.base)

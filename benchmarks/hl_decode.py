@@ -15,11 +15,11 @@ from collections.abc import Callable
 
 from falconet.core.enums import InstrumentKind
 from falconet.core.fixed import format_scaled
-from falconet.core.instrument import Instrument
 from falconet.venues.hyperliquid import account, feed
 from falconet.venues.hyperliquid import messages as msgs
+from falconet.venues.hyperliquid.instruments import hl_instrument
 
-INST = Instrument.hyperliquid(
+INST = hl_instrument(
     "ETH", base="ETH", quote="USDC", kind=InstrumentKind.PERP, sz_decimals=4, asset_id=1
 )
 LEVELS = 20  # the venue's l2Book depth per side

@@ -27,15 +27,15 @@ from typing import Any
 from eth_account import Account
 
 from falconet.core.enums import InstrumentKind
-from falconet.core.instrument import Instrument
 from falconet.venues.hyperliquid.actions import limit_type, order_action, order_wire
+from falconet.venues.hyperliquid.instruments import hl_instrument
 from falconet.venues.hyperliquid.nonces import NonceSource
 from falconet.venues.hyperliquid.signing import Signer, action_hash
 from falconet.venues.hyperliquid.wire import price_wire, size_wire
 
 # The SDK's public test key: never a funded wallet.
 KEY = "0x0123456789012345678901234567890123456789012345678901234567890123"
-BTC = Instrument.hyperliquid(
+BTC = hl_instrument(
     "BTC", base="BTC", quote="USDC", kind=InstrumentKind.PERP, sz_decimals=5, asset_id=0
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,7 +163,7 @@ def test_hyperliquid_block_is_checked_and_reaches_the_adapter_settings() -> None
     from falconet.config import parse_config
     from falconet.config.problems import InvalidConfigError
     from falconet.config.secrets import EnvSettings, HyperliquidEnv, Secret
-    from falconet.engine.build import hyperliquid_client, plan
+    from falconet.engine.build import make_venues, plan
 
     entry = {"symbol": "BTC", "exchange": "hyperliquid", "strategy": "MM", "qty": "0.001"}
     config = parse_config(
@@ -170,7 +171,7 @@ def test_hyperliquid_block_is_checked_and_reaches_the_adapter_settings() -> None
     )
     assert (config.hyperliquid.leverage, config.hyperliquid.dead_man_s) == (3, Decimal(30))
     env = EnvSettings(hyperliquid=HyperliquidEnv(private_key=Secret("11" * 32)))
-    client = hyperliquid_client(config, plan(config, paper=False), env)
+    client = make_venues(config, plan(config, paper=False), Path("unused"), env)["hyperliquid"]
     settings = client.settings  # type: ignore[attr-defined]
     assert (settings.leverage, settings.dead_man_s) == (3, 30.0)
     assert settings.base_url == "https://api.hyperliquid.xyz" and settings.symbols == ("BTC",)
@@ -185,7 +186,7 @@ def test_hyperliquid_endpoint_must_agree_with_the_entries_network() -> None:
     from falconet.config.environment import load_env_settings
     from falconet.config.problems import InvalidConfigError
     from falconet.core.errors import ConfigError
-    from falconet.engine.build import hyperliquid_client, plan
+    from falconet.engine.build import make_venues, plan
 
     key = "22" * 32
     entry = {"symbol": "BTC", "exchange": "hyperliquid", "strategy": "MM", "qty": "0.001",
@@ -196,12 +197,12 @@ def test_hyperliquid_endpoint_must_agree_with_the_entries_network() -> None:
         dotenv_path=None,
     )
     with pytest.raises(ConfigError, match='entries say "testnet": true'):
-        hyperliquid_client(config, plan(config, paper=False), mainnet)
+        make_venues(config, plan(config, paper=False), Path("unused"), mainnet)
     local = load_env_settings(
         {"HYPERLIQUID_PRIVATE_KEY": key, "HYPERLIQUID_BASE_URL": "http://127.0.0.1:8555"},
         dotenv_path=None,
     )
-    client = hyperliquid_client(config, plan(config, paper=False), local)
+    client = make_venues(config, plan(config, paper=False), Path("unused"), local)["hyperliquid"]
     assert client.settings.base_url == "http://127.0.0.1:8555"  # type: ignore[attr-defined]
     with pytest.raises(InvalidConfigError, match="without a user name") as err:
         load_env_settings({"HYPERLIQUID_BASE_URL": "https://bob:hunter2@x.io"}, dotenv_path=None)

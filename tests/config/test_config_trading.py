@@ -351,7 +351,7 @@ def test_error_path_counts_entries(problems: Problems) -> None:
 def test_unknown_key_without_close_match_lists_allowed_keys(problems: Problems) -> None:
     (line,) = _errors(problems, grid_entry(colour="red"))
     assert line.startswith("config.json: trading[0].colour: unknown key; allowed keys: symbol, ")
-    assert line.endswith("base_accumulation, sell_levels, risk")
+    assert line.endswith("base_accumulation, sell_levels, risk, account")
 
 
 def test_scope_checks_are_skipped_when_the_venue_is_invalid(problems: Problems) -> None:
@@ -365,7 +365,7 @@ def test_duplicate_symbol_and_venue(problems: Problems, load: Load) -> None:
     entries = [grid_entry(), grid_entry(exchange="hyperliquid"), grid_entry(symbol="btc/usd")]
     assert _errors(problems, *entries) == [
         "config.json: trading[2]: duplicate entry for btc/usd on kraken "
-        "(already defined at trading[0]); one runner per symbol and venue"
+        "(already defined at trading[0]); one runner per symbol and account"
     ]
     # The same symbol on two venues is two runners.
     assert len(load({"trading": entries[:2]}).trading) == 2
@@ -393,3 +393,19 @@ def test_dio_readme_hyperliquid_entry_with_hedge_and_testnet(load: Load) -> None
 def test_hl_defaults(load: Load) -> None:
     entry = _one(load, grid_entry(**HL))
     assert (entry.testnet, entry.hedge) == (False, False)
+
+
+def test_account_label_picks_a_venue_account(problems: Problems) -> None:
+    from falconet.config import parse_config
+
+    config = parse_config(
+        {"trading": [grid_entry(account="main"), grid_entry(), grid_entry(account="Main2")]},
+        "config.json",
+    )
+    assert [e.account for e in config.trading] == ["MAIN", None, "MAIN2"]
+    # the same symbol twice on one account is refused; on two accounts it is two entries
+    (line,) = _errors(problems, grid_entry(account="a"), grid_entry(account="A"))
+    assert line.startswith("config.json: trading[1]: duplicate entry for BTC/USD on kraken")
+    for bad in ("", "has space", "x" * 33, "under_score", 7, "é"):
+        (line,) = _errors(problems, grid_entry(account=bad))
+        assert line.startswith("config.json: trading[0].account: expected an account label")

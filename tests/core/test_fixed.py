@@ -15,13 +15,12 @@ from falconet.core.errors import PrecisionError
 from falconet.core.fixed import (
     format_scaled,
     from_float,
-    hl_float_to_int_for_hashing,
-    hl_float_to_wire,
     parse_scaled,
     round_to_multiple,
     to_decimal,
     to_units,
 )
+from falconet.venues.hyperliquid.wire import float_to_int_for_hashing, float_to_wire
 
 decimals = st.integers(min_value=0, max_value=12)
 units = st.integers(min_value=-(10**18), max_value=10**18)
@@ -144,9 +143,9 @@ def test_float_to_wire_matches_every_sdk_vector(shared_vectors: Path) -> None:
     for case in cases:
         if "raises" in case:
             with pytest.raises(PrecisionError):
-                hl_float_to_wire(case["in"])
+                float_to_wire(case["in"])
         else:
-            assert hl_float_to_wire(float(case["in"])) == case["out"], case
+            assert float_to_wire(float(case["in"])) == case["out"], case
 
 
 def test_float_to_int_for_hashing_matches_sdk_vectors(shared_vectors: Path) -> None:
@@ -154,9 +153,9 @@ def test_float_to_int_for_hashing_matches_sdk_vectors(shared_vectors: Path) -> N
     for case in cases:
         if "raises" in case:
             with pytest.raises(PrecisionError):
-                hl_float_to_int_for_hashing(case["in"])
+                float_to_int_for_hashing(case["in"])
         else:
-            assert hl_float_to_int_for_hashing(case["in"]) == case["out"], case
+            assert float_to_int_for_hashing(case["in"]) == case["out"], case
 
 
 @given(st.integers(min_value=0, max_value=10**15), st.integers(0, 8))
@@ -166,9 +165,9 @@ def test_exact_formatting_agrees_with_sdk_float_to_wire(u: int, d: int) -> None:
     # (155900318.2 -> "155900318.19999999"), which we deliberately do not reproduce.
     x = u / 10**d
     if x < 10**7:
-        assert hl_float_to_wire(x) == format_scaled(u, d)
+        assert float_to_wire(x) == format_scaled(u, d)
 
 
 def test_sdk_float_to_wire_binary_noise_above_ten_million() -> None:
-    assert hl_float_to_wire(155900318.2) == "155900318.19999999"
+    assert float_to_wire(155900318.2) == "155900318.19999999"
     assert format_scaled(1_559_003_182, 1) == "155900318.2"

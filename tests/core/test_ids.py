@@ -9,12 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from falconet.core.enums import Venue
 from falconet.core.errors import ClientIdError
 from falconet.core.ids import (
     ALPACA_MAX_CLIENT_ID_LEN,
     LIGHTER_MAX_CLIENT_INDEX,
-    VENUE_ID_FORMAT,
     ClientIdFactory,
     IdFormat,
     Intent,
@@ -31,27 +29,35 @@ tags = st.builds(
     level=st.integers(0, 255),
 )
 
-# What each venue accepts, stated independently of the encoder.
-VENUE_RULES = {
-    Venue.HYPERLIQUID: lambda s: re.fullmatch(r"0x[0-9a-f]{32}", s) is not None,
-    Venue.KRAKEN: lambda s: re.fullmatch(r"[0-9a-f]{32}", s) is not None,  # short UUID form
-    Venue.ALPACA: lambda s: 0 < len(s) <= ALPACA_MAX_CLIENT_ID_LEN and s.isascii(),
-    Venue.IBKR: lambda s: 0 < len(s) <= 64 and s.isprintable(),
-    Venue.LIGHTER: lambda s: s.isdigit() and 0 <= int(s) <= LIGHTER_MAX_CLIENT_INDEX,
+# What each id format must satisfy, stated independently of the encoder (the venues that
+# use it in brackets).
+FORMAT_RULES = {
+    # Hyperliquid cloid
+    IdFormat.HEX128: lambda s: re.fullmatch(r"0x[0-9a-f]{32}", s) is not None,
+    # Kraken cl_ord_id, short UUID form
+    IdFormat.HEX32: lambda s: re.fullmatch(r"[0-9a-f]{32}", s) is not None,
+    # Alpaca client_order_id, IBKR orderRef
+    IdFormat.TEXT: lambda s: 0 < len(s) <= min(ALPACA_MAX_CLIENT_ID_LEN, 64) and s.isprintable(),
+    # Lighter client_order_index
+    IdFormat.INT48: lambda s: s.isdigit() and 0 <= int(s) <= LIGHTER_MAX_CLIENT_INDEX,
 }
 
 
-@given(tags, st.sampled_from(list(VENUE_RULES)))
-def test_every_venue_id_fits_the_venue_and_decodes_to_the_tag(tag: OrderTag, venue: Venue) -> None:
-    cid = tag.for_venue(venue)
-    assert VENUE_RULES[venue](cid), cid
+@given(tags, st.sampled_from(list(FORMAT_RULES)))
+def test_every_id_format_fits_its_rule_and_decodes_to_the_tag(tag: OrderTag, fmt: IdFormat) -> None:
+    cid = tag.encode(fmt)
+    assert FORMAT_RULES[fmt](cid), cid
     back = decode_client_id(cid)
     assert back is not None
     assert (back.strategy, back.intent, back.level) == (tag.strategy, tag.intent, tag.level)
-    if VENUE_ID_FORMAT[venue] is IdFormat.INT48:
+    if fmt is IdFormat.INT48:
         assert back.seq == tag.seq % 2**28  # Lighter keeps the low 28 bits
     else:
         assert back.seq == tag.seq
+
+
+def test_every_format_has_a_rule() -> None:
+    assert set(FORMAT_RULES) == set(IdFormat)
 
 
 @pytest.mark.parametrize(

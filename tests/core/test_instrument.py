@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 
 from falconet.core.enums import InstrumentKind, Rounding, Venue
 from falconet.core.errors import PrecisionError
-from falconet.core.fixed import hl_float_to_wire
 from falconet.core.instrument import Instrument
+from falconet.venues.hyperliquid.instruments import hl_instrument
+from falconet.venues.hyperliquid.wire import float_to_wire
 
 
 def hl(kind: InstrumentKind, sz_decimals: int) -> Instrument:
-    return Instrument.hyperliquid(
+    return hl_instrument(
         "X", base="X", quote="USDC", kind=kind, sz_decimals=sz_decimals, asset_id=0
     )
 
@@ -49,7 +50,7 @@ def test_hyperliquid_rounding_always_gives_a_valid_price(
     # the wire text is exactly that price, and what the official SDK would send
     text = inst.price_str(units)
     assert Decimal(text) == inst.price_decimal(units)
-    assert hl_float_to_wire(float(text)) == text
+    assert float_to_wire(float(text)) == text
 
 
 @given(kinds, st.integers(0, 5), prices)

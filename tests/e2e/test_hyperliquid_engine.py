@@ -21,6 +21,7 @@ from falconet.core.events import margin_asset
 from falconet.emulators.hyperliquid import EmulatorSettings, HyperliquidEmulator
 from falconet.engine.engine import Engine
 from falconet.sim.warm import warm_up
+from falconet.strategies.hedge import HedgeStrategy
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(300)
@@ -150,7 +151,8 @@ async def test_engine_and_emulator_agree_after_trading_through_faults(tmp_path: 
             pytest.fail(f"views differ: {views.differences()}")
         assert len(views.fills()[0]) >= 9
         assert engine.venues[Venue.HYPERLIQUID].router.stats.errors == 0
-        hedge = next(iter(engine.hedgers.values()))
+        hedge = next(iter(engine.hedges.values())).runner.strategy
+        assert isinstance(hedge, HedgeStrategy)
         assert hedge.state.cycles >= 1  # grid buys were hedged on the perp
         emu.thaw()
     finally:

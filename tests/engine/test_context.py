@@ -16,6 +16,7 @@ from falconet.engine.context import LiveContext, fee_rates
 from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import OrderManager, Owner
 from falconet.strategies.api import Fees
+from falconet.venues.hyperliquid.instruments import hl_instrument
 from tests.engine.fakes import BTC, FakeVenue, base
 
 D = Decimal
@@ -80,9 +81,8 @@ async def test_reconcile_keeps_matching_quotes_cancels_stale_ones_and_places_mis
 def test_a_perp_trades_its_long_position_and_the_margin_account() -> None:
     from falconet.core.enums import InstrumentKind
     from falconet.core.events import PositionUpdate, margin_asset
-    from falconet.core.instrument import Instrument
 
-    perp = Instrument.hyperliquid(
+    perp = hl_instrument(
         "ETH", base="ETH", quote="USDC", kind=InstrumentKind.PERP, sz_decimals=4, asset_id=1
     )
     oms = OrderManager(FakeVenue(), ClientIdFactory(1_700_000_000_000))

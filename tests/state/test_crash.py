@@ -18,7 +18,7 @@ from .helpers import HYPE, PRICE_DECIMALS, SIZE_DECIMALS, fill
 WRITER = """
 import sys
 from falconet.core.enums import Side, Venue
-from falconet.core.ids import Intent, OrderTag, StrategyCode
+from falconet.core.ids import IdFormat, Intent, OrderTag, StrategyCode
 from falconet.core.orders import Order
 from falconet.state import Journal
 from tests.state.helpers import HYPE, HYPE_ID, fill
@@ -31,7 +31,7 @@ while True:
     if journal.record_fill(fill(f"t{i}", side=side, ts=1_000 + i), **ctx):
         print(f"fill t{i}", flush=True)
     tag = OrderTag(StrategyCode.GRID, Intent.GRID_BUY, seq=i)
-    order = Order(client_id=tag.for_venue(Venue.HYPERLIQUID), instrument_id=HYPE_ID,
+    order = Order(client_id=tag.encode(IdFormat.HEX128), instrument_id=HYPE_ID,
                   side=Side.BUY, quantity=35, price=410000, ts_created=i)
     journal.record_order(order, **ctx)
     journal.record_event("tick", {"i": i}, strategy="Grid")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from falconet.core.enums import Side, Venue
-from falconet.core.ids import Intent, OrderTag, StrategyCode
+from falconet.core.ids import IdFormat, Intent, OrderTag, StrategyCode
 from falconet.core.orders import Order, OrderStatus
 from falconet.state import Journal, JournalError, JournalReader
 from falconet.state.journal_queries import count_strategy_events
@@ -123,7 +123,7 @@ def test_watermark_advances_with_fills_and_never_goes_back(tmp_path: Path) -> No
 def make_order(seq: int, *, price: int = 410000, quantity: int = 35) -> Order:
     tag = OrderTag(StrategyCode.GRID, Intent.GRID_SELL, seq=seq, level=3)
     return Order(
-        client_id=tag.for_venue(Venue.HYPERLIQUID),
+        client_id=tag.encode(IdFormat.HEX128),
         instrument_id=HYPE_ID,
         side=Side.SELL,
         quantity=quantity,

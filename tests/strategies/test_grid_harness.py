@@ -24,6 +24,7 @@ from falconet.strategies.grid.prices import (
     tick_at,
 )
 from falconet.strategies.testing import FakeContext, Request
+from falconet.venues.hyperliquid.instruments import hl_instrument
 
 S = 1_000_000_000  # one second in ns
 
@@ -36,7 +37,7 @@ KRAKEN = Instrument.with_increments(
 LIGHTER = Instrument.with_increments(
     Venue.LIGHTER, "ETH/USDC", "ETH", "USDC", InstrumentKind.SPOT, tick="0.01", lot="0.001"
 )
-HYPE = Instrument.hyperliquid(
+HYPE = hl_instrument(
     "HYPE/USDC", base="HYPE", quote="USDC", kind=InstrumentKind.SPOT, sz_decimals=2, asset_id=1
 )
 TQQQ = Instrument.us_equity(Venue.IBKR, "TQQQ")

@@ -11,6 +11,7 @@ from falconet.core.instrument import Instrument
 from falconet.strategies.api import Fees
 from falconet.strategies.mm import MarketMaker
 from falconet.strategies.testing import FakeContext, Request
+from falconet.venues.hyperliquid.instruments import hl_instrument
 
 # Kraken-like spot pair: 0.01 tick, 0.0001 lot, 0.001 minimum size.
 ETH = Instrument.with_increments(
@@ -23,7 +24,7 @@ ETH = Instrument.with_increments(
     lot="0.0001",
     min_size="0.001",
 )
-HYPE = Instrument.hyperliquid(
+HYPE = hl_instrument(
     "HYPE/USDC", base="HYPE", quote="USDC", kind=InstrumentKind.SPOT, sz_decimals=2, asset_id=7
 )
 S = 1_000_000_000  # one second in ns

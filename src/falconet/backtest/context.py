@@ -154,6 +154,10 @@ class SimContext:
             for o in self.asset.open_orders()
         ]
 
+    def order(self, client_id: str) -> OpenOrder | None:
+        """Live orders only: the kernel does not keep ended ones."""
+        return next((o for o in self.open_orders() if o.client_id == client_id), None)
+
     # --- refusals ---------------------------------------------------------------------------
 
     def _refuse(

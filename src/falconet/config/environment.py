@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 
@@ -38,6 +39,7 @@ _CHECKED_PREFIXES = ("KRAKEN_", "HYPERLIQUID_", "IBKR_", "ALPACA_", "LIGHTER_")
 
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _HEX_KEY = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+_HL_KEY_SHAPE = "64 hex digits, optionally 0x-prefixed"
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
@@ -112,6 +114,22 @@ def _proxy_urls(value: str) -> tuple[tuple[str, ...], str | None]:
     return urls, None
 
 
+_LABEL = re.compile(r"[A-Z0-9]{1,32}")
+_VENUE_VARS = tuple(
+    sorted((n for n in KNOWN_NAMES if n.startswith(_CHECKED_PREFIXES)), key=len, reverse=True)
+)
+SECRET_NAMES = frozenset(var.name for var in ENV_VARS if var.secret)
+
+
+def split_label(name: str) -> tuple[str, str] | None:
+    """("HYPERLIQUID_PRIVATE_KEY", "MAIN") for "HYPERLIQUID_PRIVATE_KEY_MAIN"; None for a
+    name that is not a venue variable with an account label."""
+    for base in _VENUE_VARS:  # longest first: no base is another's prefix plus a label
+        if name.startswith(base + "_") and _LABEL.fullmatch(name[len(base) + 1 :]):
+            return base, name[len(base) + 1 :]
+    return None
+
+
 def _merge(
     environ: Mapping[str, str], dotenv_path: str | os.PathLike[str] | None
 ) -> tuple[dict[str, str], dict[str, str], list[str]]:
@@ -132,8 +150,55 @@ def _merge(
     # An empty assignment (`IBKR_ACCOUNT_ID=`) means "not set", as in dio's .env template.
     for name in [n for n, v in values.items() if not v.strip()]:
         del values[name], origins[name]
-    known = {n: v.strip() for n, v in values.items() if n in KNOWN_NAMES}
+    known = {
+        n: v.strip() for n, v in values.items() if n in KNOWN_NAMES or split_label(n) is not None
+    }
     return known, {n: origins[n] for n in known}, candidates
+
+
+def _venue_blocks(r: _Reader, suffix: str) -> dict[str, Any]:
+    """The venue settings of one account: the plain names (suffix "") or a label's."""
+
+    def n(name: str) -> str:
+        return name + suffix
+
+    mode_text = (r.text(n("IBKR_TRADING_MODE")) or IbkrMode.PAPER.value).lower()
+    if mode_text not in {m.value for m in IbkrMode}:
+        r.fail(n("IBKR_TRADING_MODE"), f"expected paper or live, got {describe(mode_text)}")
+        mode_text = IbkrMode.PAPER.value
+    mode = IbkrMode(mode_text)
+    default_port = IBKR_LIVE_PORT if mode is IbkrMode.LIVE else IBKR_PAPER_PORT
+    proxy_urls: tuple[str, ...] = ()
+    proxy_text = r.text(n("LIGHTER_PROXY_URL"))
+    if proxy_text is not None:
+        proxy_urls, reason = _proxy_urls(proxy_text)
+        if reason:
+            r.fail(n("LIGHTER_PROXY_URL"), reason)
+    return {
+        "kraken": KrakenEnv(r.secret(n("KRAKEN_API_KEY")), r.secret(n("KRAKEN_API_SECRET"))),
+        "hyperliquid": HyperliquidEnv(
+            wallet_address=r.checked(n("HYPERLIQUID_WALLET_ADDRESS"), _address_problem),
+            agent_address=r.checked(n("HYPERLIQUID_AGENT_ADDRESS"), _address_problem),
+            private_key=r.secret(n("HYPERLIQUID_PRIVATE_KEY"), _HEX_KEY, _HL_KEY_SHAPE),
+            vault_address=r.checked(n("HYPERLIQUID_VAULT_ADDRESS"), _address_problem),
+            base_url=r.checked(n("HYPERLIQUID_BASE_URL"), _url_problem),
+        ),
+        "ibkr": IbkrEnv(
+            gateway_host=r.text(n("IBKR_GATEWAY_HOST")) or "127.0.0.1",
+            gateway_port=r.integer(n("IBKR_GATEWAY_PORT"), 1, 65535) or default_port,
+            trading_mode=mode,
+            client_id=r.integer(n("IBKR_CLIENT_ID"), 0) or 0,
+            account_id=r.text(n("IBKR_ACCOUNT_ID")),
+        ),
+        "lighter": LighterEnv(
+            api_private_key=r.secret(n("LIGHTER_API_PRIVATE_KEY")),
+            api_key_index=r.integer(n("LIGHTER_API_KEY_INDEX"), 0, 255),
+            account_index=r.integer(n("LIGHTER_ACCOUNT_INDEX"), 0),
+            signer_lib_path=r.text(n("LIGHTER_SIGNER_LIB_PATH")),
+            proxy_urls=proxy_urls,
+        ),
+        "alpaca": AlpacaEnv(r.secret(n("ALPACA_API_KEY")), r.secret(n("ALPACA_API_SECRET"))),
+    }
 
 
 def load_env_settings(
@@ -143,60 +208,34 @@ def load_env_settings(
     """Read falconet's variables from `environ` (default: `os.environ`) and, for those not
     set there, from `dotenv_path` (skipped if the file does not exist).
 
+    A venue variable with `_LABEL` appended (`HYPERLIQUID_PRIVATE_KEY_MAIN`) belongs to the
+    account labelled LABEL (an entry's `"account"`); the plain names are the default account.
+
     Raises `InvalidConfigError` for malformed values, one line per variable.
     """
     values, origins, candidates = _merge(os.environ if environ is None else environ, dotenv_path)
+    split = {name: bl for name in values if (bl := split_label(name)) is not None}
     # Mask every secret before any message about any variable can be built.
-    for var in ENV_VARS:
-        if var.secret and var.name in values:
-            register_secret(values[var.name])
+    for name, value in values.items():
+        if name in SECRET_NAMES or (name in split and split[name][0] in SECRET_NAMES):
+            register_secret(value)
     r = _Reader(values, origins)
-    hl_key_shape = "64 hex digits, optionally 0x-prefixed"
-
-    mode_text = (r.text("IBKR_TRADING_MODE") or IbkrMode.PAPER.value).lower()
-    if mode_text not in {m.value for m in IbkrMode}:
-        r.fail("IBKR_TRADING_MODE", f"expected paper or live, got {describe(mode_text)}")
-        mode_text = IbkrMode.PAPER.value
-    mode = IbkrMode(mode_text)
-    default_port = IBKR_LIVE_PORT if mode is IbkrMode.LIVE else IBKR_PAPER_PORT
-
-    proxy_urls: tuple[str, ...] = ()
-    proxy_text = r.text("LIGHTER_PROXY_URL")
-    if proxy_text is not None:
-        proxy_urls, reason = _proxy_urls(proxy_text)
-        if reason:
-            r.fail("LIGHTER_PROXY_URL", reason)
-
     webhook = r.secret("DISCORD_WEBHOOK_URL", re.compile(r"https://\S+"), "an https:// URL")
+    labels = {
+        label: EnvSettings(
+            **_venue_blocks(r, "_" + label),
+            origins={n: origins[n] for n, (_, lb) in split.items() if lb == label},
+        )
+        for label in sorted({label for _, label in split.values()})
+    }
     settings = EnvSettings(
-        kraken=KrakenEnv(r.secret("KRAKEN_API_KEY"), r.secret("KRAKEN_API_SECRET")),
-        hyperliquid=HyperliquidEnv(
-            wallet_address=r.checked("HYPERLIQUID_WALLET_ADDRESS", _address_problem),
-            agent_address=r.checked("HYPERLIQUID_AGENT_ADDRESS", _address_problem),
-            private_key=r.secret("HYPERLIQUID_PRIVATE_KEY", _HEX_KEY, hl_key_shape),
-            vault_address=r.checked("HYPERLIQUID_VAULT_ADDRESS", _address_problem),
-            base_url=r.checked("HYPERLIQUID_BASE_URL", _url_problem),
-        ),
-        ibkr=IbkrEnv(
-            gateway_host=r.text("IBKR_GATEWAY_HOST") or "127.0.0.1",
-            gateway_port=r.integer("IBKR_GATEWAY_PORT", 1, 65535) or default_port,
-            trading_mode=mode,
-            client_id=r.integer("IBKR_CLIENT_ID", 0) or 0,
-            account_id=r.text("IBKR_ACCOUNT_ID"),
-        ),
-        lighter=LighterEnv(
-            api_private_key=r.secret("LIGHTER_API_PRIVATE_KEY"),
-            api_key_index=r.integer("LIGHTER_API_KEY_INDEX", 0, 255),
-            account_index=r.integer("LIGHTER_ACCOUNT_INDEX", 0),
-            signer_lib_path=r.text("LIGHTER_SIGNER_LIB_PATH"),
-            proxy_urls=proxy_urls,
-        ),
-        alpaca=AlpacaEnv(r.secret("ALPACA_API_KEY"), r.secret("ALPACA_API_SECRET")),
+        **_venue_blocks(r, ""),
         cmc_api_key=r.secret("CMC_API_KEY"),
         discord_webhook_url=webhook,
         data_dir=Path(r.text("FALCONET_DATA_DIR") or "var/falconet"),
-        origins=origins,
+        origins={n: o for n, o in origins.items() if n not in split},
         unrecognised=tuple(sorted(n for n in candidates if n not in KNOWN_NAMES)),
+        labels=labels,
     )
     r.problems.raise_if_any()
     return settings

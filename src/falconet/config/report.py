@@ -22,7 +22,7 @@ from falconet.config.trading import ENTRY_FIELDS, applies
 from falconet.config.values import DecimalRange
 from falconet.core.enums import Venue
 from falconet.observe.redact import MASK, redact
-from falconet.venues import TRADABLE_VENUES
+from falconet.venues.registry import tradable_venues
 
 _LIMIT_NAMES = frozenset(f.name for f in fields(RiskLimits))
 GC_NOTE = "gc: accepted for compatibility with dio configs and ignored (no effect in falconet)"
@@ -56,12 +56,15 @@ def _plain(value: object) -> object:
 
 def entry_to_dict(entry: TradingEntry) -> dict[str, object]:
     """The entry under its config key names; keys that do not apply to it are left out,
-    and so is a `risk` block the entry does not have."""
+    and so are a `risk` block and an `account` label the entry does not have."""
     out = {
         field.name: _plain(getattr(entry, field.name))
         for field in ENTRY_FIELDS
-        if applies(field.name, entry.exchange, entry.strategy) and field.name != "risk"
+        if applies(field.name, entry.exchange, entry.strategy)
+        and field.name not in ("risk", "account")
     }
+    if entry.account is not None:
+        out["account"] = entry.account
     if entry.risk is not None:
         out["risk"] = _set_values(entry.risk)
     return out
@@ -189,13 +192,13 @@ class RunLine:
             interval,
             entry_mode(entry, env),
             ", ".join(extras),
-            "yes" if entry.exchange in TRADABLE_VENUES else "not yet",
+            "yes" if entry.exchange in tradable_venues() else "not yet",
         )
 
 
 def untradable_warning(config: Config) -> list[str]:
     venues = dict.fromkeys(
-        e.exchange.value for e in config.trading if e.exchange not in TRADABLE_VENUES
+        e.exchange.value for e in config.trading if e.exchange not in tradable_venues()
     )
     if not venues:
         return []
@@ -227,7 +230,7 @@ def config_warnings(config: Config, env: EnvSettings) -> list[str]:
                 f"usual port but IBKR_TRADING_MODE={env.ibkr.trading_mode.value} "
                 f"(usual port {expected})"
             )
-    for name in env.unrecognised:
+    for name in env.unrecognised_with(e.account for e in config.trading if e.account):
         warnings.append(f"{name} is set but falconet does not read it (misspelt?)")
     return warnings
 

@@ -96,11 +96,12 @@ class TradingEntry:
     base_accumulation: bool  # Grid only
     sell_levels: bool  # Grid only
     risk: RiskLimits | None = None  # overrides of the engine-wide pre-trade limits
+    account: str | None = None  # label of the venue account; None: the default account
 
     @property
-    def key(self) -> tuple[str, Venue]:
-        """Identity of the entry: one runner per (symbol, venue)."""
-        return (self.symbol.upper(), self.exchange)
+    def key(self) -> tuple[str, Venue, str | None]:
+        """Identity of the entry: one runner per (symbol, venue account)."""
+        return (self.symbol.upper(), self.exchange, self.account)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from the moment they are read. `environment.load_env_settings` fills these in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -134,8 +134,34 @@ class EnvSettings:
     data_dir: Path = Path("var/falconet")
     # Where each variable that is set came from: "environment" or the .env path.
     origins: Mapping[str, str] = field(default_factory=dict)
-    # Set variables with a venue prefix that falconet does not read (likely typos).
+    # Set variables with a venue prefix that are not a plain name falconet reads: typos, or
+    # a labelled account's (`unrecognised_with` tells them apart once the labels are known).
     unrecognised: tuple[str, ...] = ()
+    # Labelled accounts' venue variables (`HYPERLIQUID_PRIVATE_KEY_MAIN`), by label.
+    labels: Mapping[str, EnvSettings] = field(default_factory=dict)
 
     def is_set(self, name: str) -> bool:
         return name in self.origins
+
+    def unrecognised_with(self, labels: Iterable[str]) -> list[str]:
+        """The unrecognised names that are not a variable of one of these accounts."""
+        wanted = {label.upper() for label in labels}
+        own = {
+            n
+            for settings in (self.labels.get(lb) for lb in wanted)
+            if settings
+            for n in settings.origins
+        }
+        return [n for n in self.unrecognised if n not in own]
+
+    def for_account(self, label: str | None) -> EnvSettings:
+        """The venue variables of an account: the plain ones, or a label's (empty when
+        none is set, so that what is missing is reported under the labelled name)."""
+        if label is None:
+            return self
+        return self.labels.get(label.upper(), EnvSettings())
+
+
+def env_name(name: str, label: str | None) -> str:
+    """The variable `name` as an account labelled `label` reads it."""
+    return name if label is None else f"{name}_{label.upper()}"

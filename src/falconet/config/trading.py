@@ -8,6 +8,7 @@ them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -32,6 +33,17 @@ from falconet.core.enums import Venue
 T = TypeVar("T")
 _VENUE_NAMES = [venue.value for venue in s.TRADING_VENUES]
 _FEE_HINT = " (fees are fractions: 0.0016 means 0.16%)"
+
+
+def account_label(raw: object, at: Location) -> str:
+    """An account label: letters and digits (it is appended to the venue's variable
+    names, `HYPERLIQUID_PRIVATE_KEY_<LABEL>`), kept upper case."""
+    if not isinstance(raw, str) or not re.fullmatch(r"[A-Za-z0-9]{1,32}", raw):
+        raise InvalidValueError(
+            f"expected an account label of 1 to 32 letters and digits, got {describe(raw)}"
+        )
+    return raw.upper()
+
 
 SYMBOL = Field("symbol", text, required=True)
 EXCHANGE = Field(
@@ -61,6 +73,7 @@ DATA_FEED = Field(
 BASE_ACCUMULATION = Field("base_accumulation", boolean)
 SELL_LEVELS = Field("sell_levels", boolean)
 RISK = Field("risk", parse_entry_risk)
+ACCOUNT = Field("account", account_label)
 
 ENTRY_FIELDS: tuple[Field[Any], ...] = (
     SYMBOL,
@@ -80,6 +93,7 @@ ENTRY_FIELDS: tuple[Field[Any], ...] = (
     BASE_ACCUMULATION,
     SELL_LEVELS,
     RISK,
+    ACCOUNT,
 )
 
 # Keys of newer dio versions that falconet does not implement.
@@ -187,6 +201,7 @@ def _build(p: Parsed, venue: Venue, strategy: Strategy) -> TradingEntry:
         base_accumulation=p.get(BASE_ACCUMULATION, s.DEFAULT_BASE_ACCUMULATION) and grid,
         sell_levels=p.get(SELL_LEVELS, s.DEFAULT_SELL_LEVELS) and grid,
         risk=p.get(RISK),
+        account=p.get(ACCOUNT),
     )
 
 
@@ -215,7 +230,7 @@ def parse_trading(raw: object, at: Location) -> tuple[TradingEntry, ...]:
     if not isinstance(raw, list):
         raise InvalidValueError(f"expected a list of trading entries, got {describe(raw)}")
     entries: list[TradingEntry] = []
-    first_at: dict[tuple[str, Venue], int] = {}
+    first_at: dict[tuple[str, Venue, str | None], int] = {}
     ok = True
     for index, item in enumerate(raw):
         try:
@@ -227,9 +242,10 @@ def parse_trading(raw: object, at: Location) -> tuple[TradingEntry, ...]:
             continue
         earlier = first_at.setdefault(entry.key, index)
         if earlier != index:
+            account = f" account {entry.account}" if entry.account else ""
             at.child(index).report(
-                f"duplicate entry for {entry.symbol} on {entry.exchange.value} "
-                f"(already defined at trading[{earlier}]); one runner per symbol and venue"
+                f"duplicate entry for {entry.symbol} on {entry.exchange.value}{account} "
+                f"(already defined at trading[{earlier}]); one runner per symbol and account"
             )
             ok = False
             continue

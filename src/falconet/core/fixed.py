@@ -3,8 +3,7 @@
 A price or size is held as an integer count of 10**-decimals units. These helpers move
 values between that form and wire strings without ever passing through a binary float,
 except `from_float`, which takes a float's shortest repr (what a person typed) as its
-exact value, and the Hyperliquid `float_to_wire` family, which reproduces the official
-SDK bit for bit.
+exact value.
 """
 
 from __future__ import annotations
@@ -156,34 +155,3 @@ def significant_digits(units: int) -> int:
         return 0
     digits = str(abs(units)).rstrip("0")
     return len(digits)
-
-
-# --- Hyperliquid SDK number rules ----------------------------------------------------------
-
-
-def hl_float_to_wire(x: float) -> str:
-    """Hyperliquid SDK `float_to_wire`, reproduced exactly (quirks included).
-
-    `f"{x:.8f}"`, refuse values that lose precision at 8 decimals, map "-0" to "0"
-    (which never matches "-0.00000000", so -0.0 stays "-0"), then normalize.
-    """
-    rounded = f"{x:.8f}"
-    if abs(float(rounded) - x) >= 1e-12:
-        raise PrecisionError(f"float_to_wire causes rounding: {x!r}")
-    if rounded == "-0":
-        rounded = "0"
-    normalized = Decimal(rounded).normalize()
-    return f"{normalized:f}"
-
-
-def hl_float_to_int(x: float, power: int) -> int:
-    """Hyperliquid SDK `float_to_int`: round(x * 10**power), refusing lossy values."""
-    with_decimals = x * 10**power
-    rounded: int = round(with_decimals)
-    if abs(rounded - with_decimals) >= 1e-3:
-        raise PrecisionError(f"float_to_int causes rounding: {x!r}")
-    return rounded
-
-
-def hl_float_to_int_for_hashing(x: float) -> int:
-    return hl_float_to_int(x, 8)

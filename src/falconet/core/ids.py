@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import NewType
 
-from falconet.core.enums import Venue
 from falconet.core.errors import ClientIdError
 
 ClientOrderId = NewType("ClientOrderId", str)
@@ -76,16 +75,6 @@ class IdFormat(Enum):
     INT48 = "int48"
 
 
-VENUE_ID_FORMAT: dict[Venue, IdFormat] = {
-    Venue.HYPERLIQUID: IdFormat.HEX128,
-    Venue.KRAKEN: IdFormat.HEX32,
-    Venue.ALPACA: IdFormat.TEXT,
-    Venue.IBKR: IdFormat.TEXT,
-    Venue.LIGHTER: IdFormat.INT48,
-    Venue.PAPER: IdFormat.TEXT,
-    Venue.SIM: IdFormat.TEXT,
-}
-
 _HEX128_RE = re.compile(r"0x[0-9a-f]{32}")
 _HEX32_RE = re.compile(r"[0-9a-f]{32}")
 _TEXT_RE = re.compile(r"fn\.([a-z_]+)\.([a-z_]+)\.(\d{1,5})\.([0-9a-z]{1,14})")
@@ -122,9 +111,6 @@ class OrderTag:
             | (self.seq % (1 << _SEQ48_BITS))
         )
         return ClientOrderId(str(value))
-
-    def for_venue(self, venue: Venue) -> ClientOrderId:
-        return self.encode(VENUE_ID_FORMAT[venue])
 
     def _bytes(self) -> bytes:
         return bytes(

@@ -21,17 +21,13 @@ from falconet.core.fixed import (
     to_decimal,
     to_units,
 )
-from falconet.core.precision import PriceRule, SigFigRule, TickRule, TieredTickRule
+from falconet.core.precision import PriceRule, TickRule, TieredTickRule
 
 # Scaled-integer aliases: free at run time, checked by mypy.
 Px = NewType("Px", int)
 Qty = NewType("Qty", int)
 
 InstrumentId = NewType("InstrumentId", str)
-
-HL_MIN_NOTIONAL = Decimal(10)  # USDC, spot and perps
-HL_PERP_MAX_DECIMALS = 6
-HL_SPOT_MAX_DECIMALS = 8
 
 
 def instrument_id(symbol: str, venue: Venue | str) -> InstrumentId:
@@ -105,38 +101,6 @@ class Instrument:
             min_size=parse_scaled(min_size, size_decimals) if min_size else lot_units,
             min_notional=Decimal(min_notional),
             venue_ref=venue_ref,
-        )
-
-    @classmethod
-    def hyperliquid(
-        cls,
-        symbol: str,
-        *,
-        base: str,
-        quote: str,
-        kind: InstrumentKind,
-        sz_decimals: int,
-        asset_id: int,
-    ) -> Instrument:
-        """Hyperliquid: 5 significant figures, at most 6 (perp) / 8 (spot) minus szDecimals
-        decimals, integer prices always valid; sizes in steps of 10**-szDecimals."""
-        max_decimals = HL_SPOT_MAX_DECIMALS if kind is InstrumentKind.SPOT else HL_PERP_MAX_DECIMALS
-        price_decimals = max_decimals - sz_decimals
-        if price_decimals < 0:
-            raise PrecisionError(f"{symbol}: szDecimals {sz_decimals} exceeds {max_decimals}")
-        return cls(
-            venue=Venue.HYPERLIQUID,
-            symbol=symbol,
-            base=base,
-            quote=quote,
-            kind=kind,
-            price_decimals=price_decimals,
-            size_decimals=sz_decimals,
-            price_rule=SigFigRule(5),
-            lot=1,
-            min_size=1,
-            min_notional=HL_MIN_NOTIONAL,
-            venue_ref=str(asset_id),
         )
 
     @classmethod

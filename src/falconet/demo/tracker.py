@@ -14,6 +14,7 @@ from falconet.core.instrument import Instrument
 from falconet.engine.build import EntryPlan
 from falconet.engine.engine import Engine, Slot
 from falconet.state.pnl import AssetPnl, PnlFill, realized_pnl
+from falconet.strategies.hedge import HedgeStrategy
 
 RECENT = 12
 
@@ -159,7 +160,11 @@ class DemoTracker:
             "fills": self.total_fills,
             "realized_pnl_total": _money(sum((e.realized_pnl for e in self.entries()), Decimal(0))),
             "entries": assets,
-            "hedges": {key: h.snapshot() for key, h in self.engine.hedgers.items()},
+            "hedges": {
+                key: strategy.snapshot()
+                for key, slot in self.engine.hedges.items()
+                if isinstance(strategy := slot.runner.strategy, HedgeStrategy)
+            },
             "balances": {k: f"{t:f}" for k, (t, _) in self.balances().items()},
             "data_dir": str(self.engine.data_dir),
         }

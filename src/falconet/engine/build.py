@@ -1,9 +1,9 @@
-"""From a config to what the engine runs: which venue client serves each entry, and a
-factory for each entry's strategy."""
+"""From a config to what the engine runs: which venue account serves each entry, a client
+per account (built by the venue's factory), and a factory for each entry's strategy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,128 +14,116 @@ from falconet.core.enums import Venue
 from falconet.core.errors import ConfigError
 from falconet.core.ids import StrategyCode
 from falconet.core.instrument import Instrument
-from falconet.engine.hedge import perp_symbol
-from falconet.engine.venue import VenueClient
+from falconet.engine.venue import VenueClient, account_id
 from falconet.strategies.api import Strategy
 from falconet.strategies.fear_greed import FearGreedSource
 from falconet.strategies.grid.factory import grid_from_entry
 from falconet.strategies.grid.reservations import QuoteReservations
+from falconet.strategies.hedge import HedgeStrategy
 from falconet.strategies.mm.factory import mm_from_entry
-from falconet.venues import TRADABLE_VENUES
-from falconet.venues.paper import PaperVenue
+from falconet.venues.registry import AccountPlan, factory_for, tradable_venues
 
 STRATEGY_CODES = {ConfigStrategy.GRID: StrategyCode.GRID, ConfigStrategy.MM: StrategyCode.MM}
+HEDGE = "Hedge"
 
 
 @dataclass(frozen=True)
 class EntryPlan:
+    """One runner: a trading entry, or the hedge of one (`hedges` set)."""
+
     entry: TradingEntry
     venue: Venue  # where its orders go (PAPER when routed to paper trading)
-    key: str  # state key: "Grid:BTC/USD:paper"
+    key: str  # state key: "Grid:BTC/USD:paper", "Grid:BTC/USD:paper:LABEL"
+    account: str  # the venue account's id: "paper", "paper:LABEL"
+    symbol: str  # the instrument it trades
+    hedges: EntryPlan | None = None  # the entry whose fills this hedge follows
 
     @property
     def code(self) -> StrategyCode:
-        return STRATEGY_CODES[self.entry.strategy]
+        return StrategyCode.HEDGE if self.hedges else STRATEGY_CODES[self.entry.strategy]
+
+    @property
+    def strategy_name(self) -> str:
+        """As the journal names it."""
+        return HEDGE if self.hedges else self.entry.strategy.value
+
+    @property
+    def label(self) -> str | None:
+        return self.entry.account
 
 
 def plan(config: Config, *, paper: bool) -> list[EntryPlan]:
     """Where each entry trades. Raises ConfigError for an entry this version cannot trade."""
     out: list[EntryPlan] = []
     seen: set[str] = set()
+    tradable = tradable_venues()
     for i, entry in enumerate(config.trading):
         venue = Venue.PAPER if paper else entry.exchange
         where = f"{config.source}: trading[{i}] ({entry.symbol} on {entry.exchange.value})"
-        if venue not in TRADABLE_VENUES:
+        if venue not in tradable:
             raise ConfigError(
                 f"{where}: this version cannot trade {entry.exchange.value} yet; "
                 "run with --paper to paper-trade it"
             )
         if entry.strategy not in STRATEGY_CODES:
             raise ConfigError(f"{where}.strategy: {entry.strategy.value} cannot run live")
-        key = f"{entry.strategy.value}:{entry.symbol}:{venue.value}"
+        account = account_id(venue, entry.account)
+        key = f"{entry.strategy.value}:{entry.symbol}:{account}"
         if key in seen:
             raise ConfigError(f"{where}: a second {entry.strategy.value} entry for this symbol")
         seen.add(key)
-        out.append(EntryPlan(entry, venue, key))
-    hedged = {perp: p for p in out if (perp := hedged_perp(p))}
-    for p in out:
-        if p.venue is Venue.HYPERLIQUID and p.entry.symbol.upper() in hedged:
+        out.append(EntryPlan(entry, venue, key, account, entry.symbol))
+    return out
+
+
+def hedge_plans(config: Config, plans: list[EntryPlan]) -> list[EntryPlan]:
+    """A hedge runner for each entry with `"hedge": true` whose venue can hedge it."""
+    out = []
+    for p in plans:
+        factory = factory_for(p.venue)
+        symbol = factory.hedge_symbol(p.symbol) if p.entry.hedge and factory else None
+        if symbol is not None:
+            key = f"{HEDGE}:{symbol}:{p.account}:{p.symbol}"
+            out.append(EntryPlan(p.entry, p.venue, key, p.account, symbol, hedges=p))
+    traded = {(p.account, p.symbol.upper()): p for p in plans}
+    for h in out:
+        clash = traded.get((h.account, h.symbol.upper()))
+        if clash is not None and h.hedges is not None:
             raise ConfigError(
-                f"{config.source}: {p.entry.symbol} on hyperliquid is traded by an entry and "
-                f"also hedges {hedged[p.entry.symbol.upper()].entry.symbol}: both would share "
-                "one position; trade the perp from another account or drop the hedge"
+                f"{config.source}: {clash.symbol} on {clash.account} is traded by an entry and "
+                f"also hedges {h.hedges.symbol}: both would share one position; trade it "
+                "from another account or drop the hedge"
             )
     return out
 
 
 def make_venues(
     config: Config, plans: list[EntryPlan], data_dir: Path, env: EnvSettings | None = None
-) -> dict[Venue, VenueClient]:
-    symbols = [p.entry.symbol for p in plans if p.venue is Venue.PAPER]
-    venues: dict[Venue, VenueClient] = {}
-    if symbols:
-        venues[Venue.PAPER] = PaperVenue(config.paper, symbols, state_dir=data_dir)
-    hl = [p for p in plans if p.venue is Venue.HYPERLIQUID]
-    if hl:
-        venues[Venue.HYPERLIQUID] = hyperliquid_client(config, hl, env or EnvSettings())
-    return venues
-
-
-def hedged_perp(plan: EntryPlan) -> str | None:
-    """The perp symbol an entry hedges with, or None."""
-    if plan.entry.hedge and plan.venue is Venue.HYPERLIQUID and "/" in plan.entry.symbol:
-        return perp_symbol(plan.entry.symbol)
-    return None
-
-
-def hyperliquid_client(config: Config, plans: list[EntryPlan], env: EnvSettings) -> VenueClient:
-    # imported here: paper-only runs need not load the signing stack
-    from falconet.venues.hyperliquid import (  # noqa: PLC0415
-        HyperliquidSettings,
-        HyperliquidVenue,
-    )
-    from falconet.venues.hyperliquid.settings import (  # noqa: PLC0415
-        MAINNET_URL,
-        TESTNET_URL,
-    )
-
-    hl = env.hyperliquid
-    testnet = {p.entry.testnet for p in plans}
-    if len(testnet) > 1:
-        raise ConfigError(
-            f"{config.source}: hyperliquid entries mix testnet true and false; one engine "
-            "trades one Hyperliquid network"
-        )
-    if hl.private_key is None:
-        raise ConfigError(
-            "HYPERLIQUID_PRIVATE_KEY is not set: trading on hyperliquid needs the key of "
-            "the account's API (agent) wallet, or of the account itself"
-        )
-    wanted = TESTNET_URL if testnet == {True} else MAINNET_URL
-    other = MAINNET_URL if wanted == TESTNET_URL else TESTNET_URL
-    if hl.base_url is not None and hl.base_url.rstrip("/") == other:
-        raise ConfigError(
-            f"HYPERLIQUID_BASE_URL is {other} but the hyperliquid entries say "
-            f'"testnet": {str(testnet == {True}).lower()}; fix one of them'
-        )
-    base_url = hl.base_url or wanted
-    symbols = [p.entry.symbol for p in plans]
-    symbols += [s for s in (hedged_perp(p) for p in plans) if s]
-    return HyperliquidVenue(
-        HyperliquidSettings(
-            base_url=base_url.rstrip("/"),
-            private_key=hl.private_key,
-            account_address=hl.wallet_address,
-            vault_address=hl.vault_address,
-            symbols=tuple(dict.fromkeys(symbols)),
-            leverage=config.hyperliquid.leverage,
-            dead_man_s=(
-                float(config.hyperliquid.dead_man_s)
-                if config.hyperliquid.dead_man_s is not None
-                else None
-            ),
-        )
-    )
+) -> dict[str, VenueClient]:
+    """A client per venue account, by account id, built by the venue's factory."""
+    env = env or EnvSettings()
+    accounts: dict[str, list[EntryPlan]] = {}
+    for p in plans:
+        accounts.setdefault(p.account, []).append(p)
+    by_venue: dict[Venue, list[AccountPlan]] = {}
+    for members in accounts.values():
+        first = members[0]
+        entries = tuple(dict.fromkeys(p.entry for p in members))
+        symbols = tuple(dict.fromkeys(p.symbol for p in members))
+        account = AccountPlan(
+            first.venue, first.label, entries, symbols, config,
+            env.for_account(first.label), data_dir,
+        )  # fmt: skip
+        by_venue.setdefault(first.venue, []).append(account)
+    clients: dict[str, VenueClient] = {}
+    for venue, accounts_on in by_venue.items():
+        factory = factory_for(venue)
+        if factory is None:  # plan() refused it already
+            raise ConfigError(f"no adapter for {venue.value}")
+        factory.check(accounts_on)
+        for account in accounts_on:
+            clients[account.id] = factory.build(account)
+    return clients
 
 
 StrategyFactory = Callable[[], Strategy]
@@ -144,14 +132,18 @@ StrategyFactory = Callable[[], Strategy]
 def strategy_factory(
     config: Config,
     plan: EntryPlan,
-    instrument: Instrument,
+    instruments: Mapping[str, Instrument],
     fear_greed: FearGreedSource | None,
     reservations: QuoteReservations,
 ) -> StrategyFactory:
-    """A factory for the entry's strategy, checked once now so a bad entry stops start-up."""
+    """A factory for the plan's strategy, checked once now so a bad entry stops start-up.
+    `instruments`: the account's, by symbol."""
     entry = plan.entry
+    instrument = instruments[plan.symbol]
 
     def make() -> Strategy:
+        if plan.hedges is not None:
+            return HedgeStrategy(instruments[plan.hedges.symbol], instrument)
         if entry.strategy is ConfigStrategy.GRID:
             return grid_from_entry(entry, config, instrument, fear_greed, reservations=reservations)
         return mm_from_entry(entry, config, instrument)

@@ -110,6 +110,10 @@ class LiveContext:
         inst = self.instrument.id
         return [view_of(m) for m in self.oms.open_orders() if m.instrument.id == inst]
 
+    def order(self, client_id: str) -> OpenOrder | None:
+        m = self.oms.orders.get(client_id)
+        return view_of(m) if m is not None and m.owner is self.owner else None
+
     def submit(
         self,
         side: Side,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -23,22 +23,20 @@ from typing import IO
 from falconet.config.schema import Config
 from falconet.config.secrets import EnvSettings
 from falconet.core.clock import Clock, LiveClock
-from falconet.core.enums import Venue
 from falconet.core.errors import FalconetError
 from falconet.core.events import Fill, OrderEvent
 from falconet.core.ids import ClientIdFactory
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
-from falconet.engine.build import EntryPlan, hedged_perp, make_venues, plan, strategy_factory
+from falconet.engine.build import EntryPlan, hedge_plans, make_venues, plan, strategy_factory
 from falconet.engine.context import LiveContext, fee_rates
 from falconet.engine.errors import describe_error
-from falconet.engine.hedge import Hedger
 from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import FillGate, Managed, OrderManager, Owner
 from falconet.engine.reconcile import ReconcileReport, reconcile_orders, replay_fills
 from falconet.engine.router import Router
 from falconet.engine.runner import Replay, Runner
-from falconet.engine.safety import Holding, OwnerExposure, kill_all
+from falconet.engine.safety import Holding, kill_all
 from falconet.engine.supervisor import Supervisor
 from falconet.engine.venue import VenueClient
 from falconet.observe.log import get_logger
@@ -47,7 +45,7 @@ from falconet.risk import GLOBAL, EntryRisk, RiskEngine, TradingState
 from falconet.state.journal import Journal
 from falconet.state.paths import ensure_dir, journal_path, state_path
 from falconet.state.store import StateStore
-from falconet.strategies.api import Strategy
+from falconet.strategies.api import LinkedFill, Strategy
 from falconet.strategies.fear_greed import FearGreedSource, FixedFearGreed
 from falconet.strategies.grid.reservations import QuoteReservations
 
@@ -55,6 +53,7 @@ log = get_logger("engine")
 
 FillListener = Callable[[EntryPlan, Instrument, Fill], None]
 CANCEL_WAIT_S = 1.0  # how long a shutdown waits for cancel acknowledgements
+SHUTDOWN_CANCEL_S = 0.5  # how long a strategy's own orders get to end before on_shutdown
 STARTUP_WAIT_S = 10.0
 HOUSEKEEPING_S = 10.0
 RISK_EVERY_S = 0.25  # the loss rules look at the marked PnL this often
@@ -76,13 +75,15 @@ class Slot:
 
 @dataclass
 class VenueRuntime:
+    """One venue account: its client, OMS, balances and the slots trading on it."""
+
+    account_id: str  # "paper", "paper:MAIN"
     client: VenueClient
     oms: OrderManager
     account: Account
     router: Router
     slots: list[Slot] = field(default_factory=list)
     reservations: QuoteReservations = field(default_factory=QuoteReservations)
-    hedgers: list[Hedger] = field(default_factory=list)
 
 
 class Engine:
@@ -92,16 +93,20 @@ class Engine:
         *,
         data_dir: Path,
         paper: bool = False,
-        venues: dict[Venue, VenueClient] | None = None,
+        venues: Mapping[str, VenueClient] | None = None,
         fear_greed: FearGreedSource | None = None,
         env: EnvSettings | None = None,
     ) -> None:
         self.config = config
         self.data_dir = ensure_dir(data_dir)
         self.plans = plan(config, paper=paper)
+        self.hedge_plans = hedge_plans(config, self.plans)
         self._lock = lock_data_dir(self.data_dir)
-        self.clients = (
-            venues if venues is not None else make_venues(config, self.plans, data_dir, env)
+        # by account id; a venue's default account's id is the venue's name
+        self.clients: dict[str, VenueClient] = (
+            {str(k): v for k, v in venues.items()}
+            if venues is not None
+            else make_venues(config, self.plans + self.hedge_plans, data_dir, env)
         )
         self.fear_greed = fear_greed if fear_greed is not None else FixedFearGreed(None)
         self.store = StateStore(state_path(self.data_dir))
@@ -112,16 +117,15 @@ class Engine:
         self.risk.on_change = self._save_risk
         self.risk.kill_handler = self._on_kill
         self._kills: set[asyncio.Task[int]] = set()
-        self._hedge_risk: dict[str, EntryRisk] = {}  # by the hedge owner's key
         self.supervisor = Supervisor(
             reconcile=self._after_restart, on_halt=self._on_halt, metrics=self.metrics
         )
-        self.venues: dict[Venue, VenueRuntime] = {}
-        self.slots: list[Slot] = []
+        self.venues: dict[str, VenueRuntime] = {}  # by account id
+        self.slots: list[Slot] = []  # the trading entries'
+        self.hedges: dict[str, Slot] = {}  # hedge runners, by the hedged entry's key
         self._slot_by_owner: dict[str, Slot] = {}  # owner key -> slot, for every order event
         self.fill_listeners: list[FillListener] = []
-        self.hedgers: dict[str, Hedger] = {}  # by the hedged entry's key
-        self.reconciled: dict[Venue, ReconcileReport] = {}
+        self.reconciled: dict[str, ReconcileReport] = {}  # by account id
         self.started_ns = 0
         self.stopping = False
         self._housekeeping: asyncio.Task[None] | None = None
@@ -138,52 +142,50 @@ class Engine:
             raise
 
     async def _start(self) -> None:
-        for venue, client in self.clients.items():
+        for account, client in self.clients.items():
             oms = OrderManager(client, self._ids, fills=FillGate())
-            account = Account()
-            router = Router(venue.value, oms, account)
+            balances = Account()
+            router = Router(account, oms, balances)
             client.set_sink(router)
             oms.observers.append(self._observe)
-            self.venues[venue] = VenueRuntime(client, oms, account, router)
+            self.venues[account] = VenueRuntime(account, client, oms, balances, router)
         for rt in self.venues.values():
             await rt.client.connect()
-        for p in self.plans:
+        for p in self.plans + self.hedge_plans:
             self._build(p)
         for p in self.plans:
-            self._build_hedge(p)
+            if p.entry.hedge and p.key not in self.hedges:
+                log.warning("hedge is not available for this entry's venue", entry=p.key)
         self._register_metrics()
-        for venue, rt in self.venues.items():
-            self.reconciled[venue] = await reconcile_orders(
+        for account, rt in self.venues.items():
+            self.reconciled[account] = await reconcile_orders(
                 rt.oms,
                 rt.client,
                 self._owners(rt),
                 self._instruments(rt),
                 cancel_unknown=self.config.orders.unknown_orders == "cancel",
-                now_ns=self.clock(venue).now_ns(),
+                now_ns=self.clock(account).now_ns(),
             )
             for update in await rt.client.balances():
                 rt.account.apply(update)
             for position in await rt.client.positions():
                 rt.account.apply(position)
-            for hedger in rt.hedgers:
-                venue_position = rt.account.positions.get(hedger.perp.id)
-                hedger.sync_position(venue_position.size if venue_position else 0)
             await rt.client.subscribe(list(self._instruments(rt).values()))
         self.started_ns = time.time_ns()
         self._housekeeping = asyncio.get_running_loop().create_task(self._keep_house())
         self._risk_watch = asyncio.get_running_loop().create_task(self._watch_risk())
-        for slot in self.slots:
+        for slot in self.all_slots():
             self.supervisor.start(slot.runner)
-        for slot in self.slots:  # started: its replay is done (a failing one is restarting)
+        for slot in self.all_slots():  # started: its replay is done (a failing one is restarting)
             try:
                 await asyncio.wait_for(slot.runner.started.wait(), STARTUP_WAIT_S)
             except TimeoutError:
                 log.warning("runner not started yet", runner=slot.plan.key)
-        for venue in self.venues:
-            r = self.reconciled[venue]
+        for account in self.venues:
+            r = self.reconciled[account]
             log.info(
                 "venue ready",
-                venue=venue.value,
+                account=account,
                 adopted=len(r.adopted),
                 unknown=len(r.unknown),
                 canceled_unknown=len(r.canceled),
@@ -191,22 +193,29 @@ class Engine:
                 replayed_fills=r.replayed,
             )
 
-    def clock(self, venue: Venue) -> Clock:
-        client_clock = getattr(self.clients[venue], "clock", None)
+    def all_slots(self) -> list[Slot]:
+        """Every runner's slot: the entries', then the hedges'."""
+        return self.slots + list(self.hedges.values())
+
+    def clock(self, account: str) -> Clock:
+        client_clock = getattr(self.clients[account], "clock", None)
         return client_clock if client_clock is not None else LiveClock()
 
     def _build(self, p: EntryPlan) -> None:
-        rt = self.venues[p.venue]
-        inst = rt.client.instrument(p.entry.symbol)
-        make = strategy_factory(self.config, p, inst, self.fear_greed, rt.reservations)
-        market = next(
-            (s.market for s in rt.slots if s.instrument.id == inst.id), None
-        ) or MarketState(inst)
-        owner = Owner(p.key, p.code, inst, _unset_deliver, one_inflight_per_side=True)
+        rt = self.venues[p.account]
+        inst = rt.client.instrument(p.symbol)
+        symbols = [p.symbol] + ([p.hedges.symbol] if p.hedges else [])
+        instruments = {symbol: rt.client.instrument(symbol) for symbol in symbols}
+        make = strategy_factory(self.config, p, instruments, self.fear_greed, rt.reservations)
+        market = rt.router.markets.get(inst.id) or MarketState(inst)
+        # a hedge works one order at a time by itself; an entry's duplicates are refused
+        owner = Owner(p.key, p.code, inst, _unset_deliver, one_inflight_per_side=p.hedges is None)
         fees = fee_rates(p.entry.maker_fee, p.entry.taker_fee, rt.client.fee_rates(inst))
-        clock = self.clock(p.venue)
+        clock = self.clock(p.account)
         ctx = LiveContext(owner, rt.oms, market, rt.account, clock, fees, _no_op)
-        risk = self.risk.add_entry(p.key, p.venue.value, ctx, self.config.limits_for(p.entry))
+        # a hedge trades another instrument than its entry: the engine-wide limits apply
+        limits = self.config.risk.limits if p.hedges else self.config.limits_for(p.entry)
+        risk = self.risk.add_entry(p.key, p.account, ctx, limits)
         ctx.attach_risk(self.risk, risk)
         runner = Runner(
             p.key,
@@ -221,44 +230,17 @@ class Engine:
         runner.replay = self._replayer(rt, slot)
         rt.slots.append(slot)
         rt.router.add(runner, market)
-        self.slots.append(slot)
         self._slot_by_owner[owner.key] = slot
-
-    def _build_hedge(self, p: EntryPlan) -> None:
-        perp_symbol = hedged_perp(p)
-        if perp_symbol is None:
-            if p.entry.hedge:
-                log.warning("hedge applies to hyperliquid spot entries only", entry=p.key)
-            return
-        rt = self.venues[p.venue]
-        spot = rt.client.instrument(p.entry.symbol)
-        perp = rt.client.instrument(perp_symbol)
-        market = rt.router.markets.get(perp.id) or MarketState(perp)
-        rt.router.add_market(market)
-        clock = self.clock(p.venue)
-        hedger = Hedger(
-            f"Hedge:{perp_symbol}:{p.venue.value}:{p.entry.symbol}",
-            spot,
-            perp,
-            rt.oms,
-            market,
-            now_ns=clock.now_ns,
-            save=self.store.put,
-            load=self.store.get,
-        )
-        rt.hedgers.append(hedger)
-        self.hedgers[p.key] = hedger
-        # its perp fills count in the engine-wide PnL, its short in the net exposure
-        view = OwnerExposure(perp, hedger.owner, rt.oms, market, rt.account)
-        self._hedge_risk[hedger.owner.key] = self.risk.add_entry(hedger.key, p.venue.value, view)
+        if p.hedges is not None:
+            self.hedges[p.hedges.key] = slot
+        else:
+            self.slots.append(slot)
 
     def _owners(self, rt: VenueRuntime) -> list[Owner]:
-        return [s.owner for s in rt.slots] + [h.owner for h in rt.hedgers]
+        return [s.owner for s in rt.slots]
 
     def _instruments(self, rt: VenueRuntime) -> dict[str, Instrument]:
-        out: dict[str, Instrument] = {s.instrument.id: s.instrument for s in rt.slots}
-        out.update({h.perp.id: h.perp for h in rt.hedgers})
-        return out
+        return {s.instrument.id: s.instrument for s in rt.slots}
 
     def _replayer(self, rt: VenueRuntime, slot: Slot) -> Replay:
         async def replay(strategy: Strategy) -> list[Fill]:
@@ -272,7 +254,7 @@ class Engine:
                     self._journal_fill(slot, fill)
                 except Exception as exc:  # the strategy still gets it; the log says why
                     log.error("journal write failed", trade_id=fill.trade_id, error=str(exc))
-            self.reconciled[rt.client.venue].replayed += len(fills)
+            self.reconciled[rt.account_id].replayed += len(fills)
             if fills:
                 log.info("fills replayed", runner=slot.plan.key, fills=len(fills))
             return fills
@@ -299,11 +281,11 @@ class Engine:
         """Routers and runners adopt the engine's registry; the OMS's and the venue
         clients' own stats records are read through collectors at snapshot time, so
         their increment sites stay as they are."""
-        for venue, rt in self.venues.items():
+        for account, rt in self.venues.items():
             rt.router.register_metrics(self.metrics)
-            self.metrics.collector(_oms_collector(venue.value, rt.oms))
-            self.metrics.collector(_client_collector(venue.value, rt.client))
-        for slot in self.slots:
+            self.metrics.collector(_oms_collector(account, rt.oms))
+            self.metrics.collector(_client_collector(account, rt.client))
+        for slot in self.all_slots():
             slot.runner.register_metrics(self.metrics)
 
     def _on_halt(self, runner_key: str, reason: str) -> None:
@@ -321,8 +303,8 @@ class Engine:
         if slot is None:
             log.error("entry halted", entry=runner_key, reason=reason)
             return
-        rt = self.venues[slot.plan.venue]
-        now = self.clock(slot.plan.venue).now_ns()
+        rt = self.venues[slot.plan.account]
+        now = self.clock(slot.plan.account).now_ns()
         orders = rt.oms.open_orders(slot.owner)
         log.error("entry halted; canceling its orders", entry=runner_key, orders=len(orders))
         for m in orders:
@@ -361,9 +343,7 @@ class Engine:
     def _holdings(self) -> list[Holding]:
         out: list[Holding] = []
         for rt in self.venues.values():
-            for h in rt.hedgers:  # the hedge's own owner closes its short
-                out.append(Holding(rt.oms, rt.account, h.owner, h.perp, None))
-            for slot in rt.slots:
+            for slot in rt.slots:  # a hedge's own owner closes its short
                 inst, pnl = slot.instrument, slot.risk.pnl
                 out.append(Holding(rt.oms, rt.account, slot.owner, inst, pnl))
         return out
@@ -402,62 +382,40 @@ class Engine:
     def _observe(self, m: Managed, event: OrderEvent) -> None:
         slot = self._slot_by_owner.get(m.owner.key)
         if slot is None:
-            self._observe_hedge(m, event)
+            log.error("order event for no entry", owner=m.owner.key, client_id=m.order.client_id)
             return
         if isinstance(event, Fill):
             self._journal_fill(slot, event)
             self.risk.on_fill(slot.risk, event, time.time_ns())
-            hedger = self.hedgers.get(slot.plan.key)
-            if hedger is not None:
-                try:
-                    hedger.on_spot_fill(event)
-                except Exception as exc:  # the grid's own fill must still be delivered
-                    log.error("hedge failed", hedge=hedger.key, error=describe_error(exc))
-            for listener in self.fill_listeners:
-                try:
-                    listener(slot.plan, slot.instrument, event)
-                except Exception as exc:  # a view or notice must not cost the journal
-                    log.error("fill listener failed", error=f"{type(exc).__name__}: {exc}")
+            hedge = self.hedges.get(slot.plan.key)
+            if hedge is not None:  # the hedge follows this entry's fills
+                hedge.runner.push(LinkedFill(slot.plan.key, event))
+            if slot.plan.hedges is None:
+                self._tell_listeners(slot, event)
         inst = slot.instrument
         self.journal.record_order(
             m.order,
             venue=slot.plan.venue,
-            strategy=slot.plan.entry.strategy.value,
-            symbol=slot.plan.entry.symbol,
+            strategy=slot.plan.strategy_name,
+            symbol=slot.plan.symbol,
             price_decimals=inst.price_decimals,
             size_decimals=inst.size_decimals,
         )
 
-    def _observe_hedge(self, m: Managed, event: OrderEvent) -> None:
-        inst = m.instrument
-        entry = self._hedge_risk.get(m.owner.key)
-        if isinstance(event, Fill) and entry is not None:
-            self.risk.on_fill(entry, event, time.time_ns())
-        if isinstance(event, Fill):
-            self.journal.record_fill(
-                event,
-                venue=inst.venue,
-                strategy="Hedge",
-                symbol=inst.symbol,
-                price_decimals=inst.price_decimals,
-                size_decimals=inst.size_decimals,
-            )
-        self.journal.record_order(
-            m.order,
-            venue=inst.venue,
-            strategy="Hedge",
-            symbol=inst.symbol,
-            price_decimals=inst.price_decimals,
-            size_decimals=inst.size_decimals,
-        )
+    def _tell_listeners(self, slot: Slot, event: Fill) -> None:
+        for listener in self.fill_listeners:
+            try:
+                listener(slot.plan, slot.instrument, event)
+            except Exception as exc:  # a view or notice must not cost the journal
+                log.error("fill listener failed", error=f"{type(exc).__name__}: {exc}")
 
     def _journal_fill(self, slot: Slot, fill: Fill) -> None:
         inst = slot.instrument
         self.journal.record_fill(
             fill,
             venue=slot.plan.venue,
-            strategy=slot.plan.entry.strategy.value,
-            symbol=slot.plan.entry.symbol,
+            strategy=slot.plan.strategy_name,
+            symbol=slot.plan.symbol,
             price_decimals=inst.price_decimals,
             size_decimals=inst.size_decimals,
         )
@@ -473,13 +431,7 @@ class Engine:
             self._housekeeping.cancel()
         if self._risk_watch is not None:
             self._risk_watch.cancel()
-        hedgers = [h for rt in self.venues.values() for h in rt.hedgers]
-        results = await asyncio.gather(
-            *(h.close() for h in hedgers), return_exceptions=True
-        )  # before new orders are refused
-        for hedger, result in zip(hedgers, results, strict=True):
-            if isinstance(result, BaseException):
-                log.error("closing a hedge failed", hedge=hedger.key, error=str(result))
+        await self._shut_down_strategies()  # before new orders are refused
         for rt in self.venues.values():
             rt.oms.shutting_down = True
         if self.config.orders.cancel_on_shutdown:
@@ -492,7 +444,7 @@ class Engine:
             try:
                 await rt.client.close()
             except Exception as exc:  # keep closing the others
-                log.error("venue close failed", venue=str(rt.client.venue), error=str(exc))
+                log.error("venue close failed", account=rt.account_id, error=str(exc))
         await self.supervisor.stop(timeout=0.5)
         self.flush()
         for close in (self.store.close, self.journal.close, self._lock.close):
@@ -500,6 +452,27 @@ class Engine:
                 close()
             except Exception as exc:
                 log.error("closing state failed", error=f"{type(exc).__name__}: {exc}")
+
+    async def _shut_down_strategies(self) -> None:
+        """Strategies with an `on_shutdown` (a hedge closing its short): their orders are
+        canceled and get a moment to end, then each says its last word. A strategy that
+        fails here is logged; the stop goes on."""
+        slots = [s for s in self.all_slots() if s.runner.running and _wants_shutdown(s)]
+        if not slots:
+            return
+        for slot in slots:
+            rt = self.venues[slot.plan.account]
+            for m in rt.oms.open_orders(slot.owner):
+                rt.oms.cancel(slot.owner, m.order.client_id, self.clock(rt.account_id).now_ns())
+        deadline = time.monotonic() + SHUTDOWN_CANCEL_S
+        while time.monotonic() < deadline and any(
+            self.venues[s.plan.account].oms.open_orders(s.owner) for s in slots
+        ):
+            await asyncio.sleep(0.01)
+        done = await asyncio.gather(*(s.runner.shutdown(CANCEL_WAIT_S) for s in slots))
+        for slot, ok in zip(slots, done, strict=True):
+            if not ok:
+                log.error("on_shutdown did not run", runner=slot.plan.key)
 
     def flush(self) -> None:
         """Everything the engine acknowledged, on disk now (also after an abandoned stop).
@@ -519,7 +492,7 @@ class Engine:
             for m in rt.oms.open_orders():
                 pending += 1
                 if m.order.status is not OrderStatus.PENDING_CANCEL:
-                    now = self.clock(rt.client.venue).now_ns()
+                    now = self.clock(rt.account_id).now_ns()
                     rt.oms.cancel(m.owner, m.order.client_id, now)
         if not pending:
             return
@@ -541,12 +514,12 @@ class Engine:
         return {
             "runners": self.supervisor.snapshot(),
             "venues": {
-                v.value: {
+                account: {
                     "orders_open": len(rt.oms.open_orders()),
                     "oms": vars(rt.oms.stats),
                     "router": vars(rt.router.stats),
                 }
-                for v, rt in self.venues.items()
+                for account, rt in self.venues.items()
             },
             "metrics": self.metrics.snapshot(),
             "risk": self.risk.snapshot(),
@@ -589,6 +562,11 @@ def _client_collector(venue: str, client: VenueClient) -> Callable[[], list[Samp
         return [] if stats is None else counters_from(stats, "falconet_venue", venue=venue)
 
     return collect
+
+
+def _wants_shutdown(slot: Slot) -> bool:
+    strategy = slot.runner.strategy
+    return strategy is not None and type(strategy).wants("on_shutdown")
 
 
 def _no_op() -> None:

@@ -35,7 +35,6 @@ from falconet.core.events import (
     OrderRejected,
 )
 from falconet.core.ids import (
-    VENUE_ID_FORMAT,
     ClientIdFactory,
     IdFormat,
     Intent,
@@ -70,7 +69,7 @@ FILL_MEMORY = 20_000  # recent fill keys kept for de-duplication (the journal ke
 class Owner:
     """A runner as the OMS sees it."""
 
-    key: str  # "Grid:HYPE/USDC:hyperliquid"
+    key: str  # the entry's state key, "Grid:BTC/USD:paper"
     strategy: StrategyCode
     instrument: Instrument
     deliver: Deliver
@@ -132,7 +131,7 @@ class OrderManager:
     def __init__(self, venue: VenueClient, ids: ClientIdFactory, *, fills: FillGate | None = None):
         self.venue = venue
         self.ids = ids
-        self.fmt: IdFormat = VENUE_ID_FORMAT.get(venue.venue, IdFormat.TEXT)
+        self.fmt: IdFormat = venue.capabilities.id_format
         self.orders: dict[str, Managed] = {}
         self.by_venue_id: dict[str, str] = {}
         self.replaced: dict[str, str] = {}  # cancel-replace: old client id -> new

@@ -72,11 +72,6 @@ class Router:
         self.markets[inst] = market
         self.runners.setdefault(inst, []).append(runner)
 
-    def add_market(self, market: MarketState) -> None:
-        """A market kept up to date for something other than a runner (a hedge's perp)."""
-        self.markets.setdefault(market.instrument.id, market)
-        self.runners.setdefault(market.instrument.id, [])
-
     def all_runners(self) -> list[Runner]:
         return [r for rs in self.runners.values() for r in rs]
 

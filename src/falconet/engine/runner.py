@@ -30,7 +30,7 @@ from falconet.engine.context import LiveContext
 from falconet.engine.oms import FillKey, fill_key
 from falconet.observe.log import get_logger
 from falconet.observe.metrics import Counter, Histogram, MetricsRegistry
-from falconet.strategies.api import Strategy
+from falconet.strategies.api import LinkedFill, Strategy
 
 log = get_logger("runner")
 
@@ -40,10 +40,11 @@ QUARANTINE_AFTER = 3  # replays of one fill that raised, before it is skipped
 class Signal(Enum):
     BOOK = "book"
     TIMER = "timer"
+    SHUTDOWN = "shutdown"  # the engine is stopping: `on_shutdown`, orders still allowed
     STOP = "stop"
 
 
-Inbound = Event | Signal
+Inbound = Event | Signal | LinkedFill
 StateSink = Callable[[str, dict[str, object]], None]
 # Fills the strategy missed while it was not running, fetched once its state is restored.
 Replay = Callable[[Strategy], Awaitable[list[Fill]]]
@@ -120,6 +121,7 @@ class Runner:
         self.lives = 0
         # set once a strategy instance has run `on_start` (cleared when it ends)
         self.started = asyncio.Event()
+        self.shut_down = asyncio.Event()  # set once `on_shutdown` has run
         ctx._state_changed = self._mark_dirty
 
     def register_metrics(self, registry: MetricsRegistry) -> None:
@@ -256,6 +258,13 @@ class Runner:
                 book = True
             elif ev is Signal.TIMER:
                 timer = True
+            elif ev is Signal.SHUTDOWN:
+                try:
+                    strategy.on_shutdown(ctx)
+                finally:
+                    self.shut_down.set()
+            elif isinstance(ev, LinkedFill):
+                strategy.on_linked_fill(ctx, ev.fill)
             elif isinstance(ev, Fill):
                 m.fills.value += 1
                 strategy.on_fill(ctx, ev)
@@ -306,6 +315,19 @@ class Runner:
 
     def stop(self) -> None:
         self.push(Signal.STOP)
+
+    async def shutdown(self, timeout: float) -> bool:
+        """Have the strategy's `on_shutdown` run (after what is already queued); False if
+        it did not within `timeout` (the runner is down or busy)."""
+        if not self.running:
+            return False
+        self.shut_down.clear()
+        self.push(Signal.SHUTDOWN)
+        try:
+            await asyncio.wait_for(self.shut_down.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def halt(self) -> None:
         """No strategy runs here again (the supervisor's breaker): what the router still

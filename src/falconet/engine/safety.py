@@ -18,16 +18,16 @@ from falconet.core.enums import InstrumentKind, OrderType, Side, TimeInForce
 from falconet.core.ids import Intent
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
-from falconet.engine.context import view_of
-from falconet.engine.market import Account, MarketState
+from falconet.engine.errors import describe_error
+from falconet.engine.market import Account
 from falconet.engine.oms import OrderManager, Owner
 from falconet.observe.log import get_logger
 from falconet.risk.pnl import EntryPnL
-from falconet.strategies.api import OpenOrder
 
 log = get_logger("risk")
 
 CANCEL_WAIT_S = 1.0  # how long the cancels get before positions are closed
+POSITIONS_WAIT_S = 2.0  # how long a venue gets to list its positions at a kill
 
 
 @dataclass(frozen=True)
@@ -39,35 +39,6 @@ class Holding:
     owner: Owner
     instrument: Instrument
     pnl: EntryPnL | None  # the engine's fills on it, for what they bought (spot)
-
-
-@dataclass
-class OwnerExposure:
-    """What the risk engine reads of an owner that trades without a strategy context (the
-    auto-hedge): its market, the account's position, its own open orders. Its fills then
-    count in the engine-wide PnL and its position in the net exposure."""
-
-    instrument: Instrument
-    owner: Owner
-    oms: OrderManager
-    market: MarketState
-    account: Account
-
-    def best_bid(self) -> int | None:
-        return self.market.book.best_bid
-
-    def best_ask(self) -> int | None:
-        return self.market.book.best_ask
-
-    def position(self) -> int:
-        pos = self.account.positions.get(self.instrument.id)
-        return pos.size if pos is not None else 0
-
-    def open_orders(self) -> list[OpenOrder]:
-        return [view_of(m) for m in self.oms.open_orders(self.owner)]
-
-    def book_ts(self) -> int:
-        return self.market.book.ts_local
 
 
 async def kill_all(
@@ -88,6 +59,8 @@ async def kill_all(
         await asyncio.sleep(0.02)
     if not flatten:
         return 0
+    holdings = list(holdings)
+    await _refresh_positions(holdings)
     sent = 0
     for group in _by_instrument(holdings):
         h = group[0]
@@ -112,6 +85,24 @@ async def kill_all(
             size=h.instrument.size_str(lots),
         )
     return sent
+
+
+async def _refresh_positions(holdings: list[Holding]) -> None:
+    """Perp positions as the venue lists them now: a fill of a moment ago may not have
+    reached the streamed account yet, and the close must cover it. A venue that does not
+    answer leaves the streamed figures."""
+    seen: set[int] = set()
+    for h in holdings:
+        if h.instrument.kind is not InstrumentKind.PERP or id(h.oms) in seen:
+            continue
+        seen.add(id(h.oms))
+        try:
+            positions = await asyncio.wait_for(h.oms.venue.positions(), POSITIONS_WAIT_S)
+        except Exception as exc:  # the kill goes on with what it knows
+            log.error("kill switch: positions not refreshed", error=describe_error(exc))
+            continue
+        for position in positions:
+            h.account.apply(position)
 
 
 def _by_instrument(holdings: Iterable[Holding]) -> list[list[Holding]]:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from falconet.core.enums import OrderType, Side, TimeInForce, Venue
 from falconet.core.events import BalanceUpdate, Event, Fill, PositionUpdate
+from falconet.core.ids import IdFormat
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
 
@@ -67,8 +68,9 @@ class OrderReport:
 
 @dataclass(frozen=True, slots=True)
 class VenueCapabilities:
-    amend_keeps_id: bool  # True: in-place amend (Kraken); False: cancel-replace (Hyperliquid)
+    amend_keeps_id: bool  # True: in-place amend; False: cancel-replace
     amend_keeps_priority: bool  # a size decrease keeps the queue position
+    id_format: IdFormat = IdFormat.TEXT  # how client order ids are written for this venue
 
 
 class VenueClient(Protocol):
@@ -112,3 +114,10 @@ class VenueClient(Protocol):
     def fee_rates(self, instrument: Instrument) -> tuple[str, str] | None:
         """(maker, taker) as decimal text if the venue told us, else None."""
         ...
+
+
+def account_id(venue: Venue, label: str | None) -> str:
+    """A venue account's id: the venue's name for its default account ("paper"),
+    with the label after a colon for a labelled one ("paper:MAIN"). The default
+    account's id is its venue's name, so state keyed by it carries over."""
+    return venue.value if label is None else f"{venue.value}:{label}"

@@ -69,6 +69,15 @@ class Fees:
 Quote = tuple[int, int]  # (price, size) of one desired resting order
 
 
+@dataclass(frozen=True, slots=True)
+class LinkedFill:
+    """A fill of the entry a strategy follows (a hedge follows its spot entry), not of
+    the strategy's own orders."""
+
+    entry: str  # the followed entry's key
+    fill: Fill
+
+
 class Context(Protocol):
     """What a strategy can see and do. Requests take effect after the callback returns."""
 
@@ -88,6 +97,11 @@ class Context(Protocol):
         ...
 
     def open_orders(self) -> list[OpenOrder]: ...
+
+    def order(self, client_id: str) -> OpenOrder | None:
+        """One of the strategy's orders by client id, ended ones included while the
+        engine remembers them (a backtest knows only live ones); None if unknown."""
+        ...
 
     def balances(self) -> Balances: ...
 
@@ -165,6 +179,14 @@ class Strategy:
 
     def on_balance(self, ctx: Context, update: BalanceUpdate) -> None:
         """The venue reported a new balance of the base or quote asset."""
+
+    def on_linked_fill(self, ctx: Context, fill: Fill) -> None:
+        """A fill of the entry this strategy follows (a hedge's spot entry)."""
+
+    def on_shutdown(self, ctx: Context) -> None:
+        """The engine is stopping and has canceled this strategy's orders (waiting
+        briefly for them to end); orders sent now still go out, before new ones are
+        refused (a hedge closes its short here). Not called in a backtest."""
 
     def snapshot_state(self) -> dict[str, Any] | None:
         """State that must survive a restart (JSON-serialisable), or None."""

@@ -110,6 +110,9 @@ class FakeContext:
     def open_orders(self) -> list[OpenOrder]:
         return [o for o in self.orders.values() if not o.status.is_terminal]
 
+    def order(self, client_id: str) -> OpenOrder | None:
+        return self.orders.get(client_id)
+
     def balances(self) -> Balances:
         return self._balances
 

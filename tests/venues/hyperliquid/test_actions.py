@@ -32,6 +32,7 @@ from falconet.venues.hyperliquid.actions import (
     update_leverage_action,
     usd_class_transfer_action,
 )
+from falconet.venues.hyperliquid.instruments import hl_instrument
 from falconet.venues.hyperliquid.signing import Signer
 from falconet.venues.hyperliquid.wire import price_wire, size_wire
 
@@ -180,7 +181,7 @@ def test_exchange_payload_key_order_and_vault_rule() -> None:
 # --- the official SDK builders ---------------------------------------------------------------
 
 INSTRUMENTS = st.builds(
-    lambda kind, sz: Instrument.hyperliquid(
+    lambda kind, sz: hl_instrument(
         "X", base="X", quote="USDC", kind=kind, sz_decimals=sz, asset_id=1
     ),
     st.sampled_from([InstrumentKind.PERP, InstrumentKind.SPOT]),
@@ -260,9 +261,7 @@ SLIPPAGE = Decimal("0.05")
 
 def _inst(symbol: str) -> Instrument:
     asset, sz, kind = MARKETS[symbol]
-    return Instrument.hyperliquid(
-        symbol, base="X", quote="USDC", kind=kind, sz_decimals=sz, asset_id=asset
-    )
+    return hl_instrument(symbol, base="X", quote="USDC", kind=kind, sz_decimals=sz, asset_id=asset)
 
 
 def _px(inst: Instrument, value: Decimal) -> str:

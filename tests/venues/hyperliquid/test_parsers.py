@@ -17,7 +17,7 @@ from falconet.core.fixed import format_scaled
 from falconet.core.instrument import Instrument
 from falconet.venues.hyperliquid import account, feed
 from falconet.venues.hyperliquid import messages as msgs
-from falconet.venues.hyperliquid.instruments import Universe, build_universe
+from falconet.venues.hyperliquid.instruments import Universe, build_universe, hl_instrument
 from falconet.venues.hyperliquid.settings import HyperliquidSettings
 from falconet.venues.hyperliquid.venue import HyperliquidVenue
 from tests.venues.hyperliquid.cassettes import raw, response
@@ -120,7 +120,7 @@ def test_candles_cassette(shared_vectors: Path, universe: Universe) -> None:
 
 # --- properties -----------------------------------------------------------------------------
 
-PERP = Instrument.hyperliquid(
+PERP = hl_instrument(
     "ETH", base="ETH", quote="USDC", kind=InstrumentKind.PERP, sz_decimals=4, asset_id=1
 )
 prices = st.integers(min_value=1, max_value=10**9)

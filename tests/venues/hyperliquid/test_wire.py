@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from falconet.core.enums import InstrumentKind
 from falconet.core.errors import PrecisionError
 from falconet.core.instrument import Instrument
+from falconet.venues.hyperliquid.instruments import hl_instrument
 from falconet.venues.hyperliquid.wire import (
     decimal_wire,
     float_to_int_for_hashing,
@@ -111,7 +112,7 @@ def test_float_to_wire_behaves_as_the_sdk(x: float) -> None:
 
 
 def _inst(kind: InstrumentKind, sz_decimals: int) -> Instrument:
-    return Instrument.hyperliquid(
+    return hl_instrument(
         "X", base="X", quote="USDC", kind=kind, sz_decimals=sz_decimals, asset_id=3
     )
 

@@ -17,16 +17,21 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from falconet.core.enums import InstrumentKind
-from falconet.core.errors import FalconetError
+from falconet.core.enums import InstrumentKind, Venue
+from falconet.core.errors import FalconetError, PrecisionError
 from falconet.core.instrument import Instrument
+from falconet.core.precision import SigFigRule
 
 SPOT_OFFSET = 10_000
 BUILDER_DEX_OFFSET = 100_000
 BUILDER_DEX_STRIDE = 10_000
 PERP_QUOTE = "USDC"
+MIN_NOTIONAL = Decimal(10)  # USDC: the smallest order value, spot and perps
+PERP_MAX_DECIMALS = 6
+SPOT_MAX_DECIMALS = 8
 
 
 class UnknownSymbolError(FalconetError):
@@ -105,8 +110,39 @@ class Universe:
         return len(self.by_coin)
 
 
+def hl_instrument(
+    symbol: str,
+    *,
+    base: str,
+    quote: str,
+    kind: InstrumentKind,
+    sz_decimals: int,
+    asset_id: int,
+) -> Instrument:
+    """5 significant figures, at most 6 (perp) / 8 (spot) minus szDecimals decimals,
+    integer prices always valid; sizes in steps of 10**-szDecimals."""
+    max_decimals = SPOT_MAX_DECIMALS if kind is InstrumentKind.SPOT else PERP_MAX_DECIMALS
+    price_decimals = max_decimals - sz_decimals
+    if price_decimals < 0:
+        raise PrecisionError(f"{symbol}: szDecimals {sz_decimals} exceeds {max_decimals}")
+    return Instrument(
+        venue=Venue.HYPERLIQUID,
+        symbol=symbol,
+        base=base,
+        quote=quote,
+        kind=kind,
+        price_decimals=price_decimals,
+        size_decimals=sz_decimals,
+        price_rule=SigFigRule(5),
+        lot=1,
+        min_size=1,
+        min_notional=MIN_NOTIONAL,
+        venue_ref=str(asset_id),
+    )
+
+
 def make_instrument(symbol: str, m: Market) -> Instrument:
-    return Instrument.hyperliquid(
+    return hl_instrument(
         symbol, base=m.base, quote=m.quote, kind=m.kind, sz_decimals=m.sz_decimals,
         asset_id=m.asset,
     )  # fmt: skip

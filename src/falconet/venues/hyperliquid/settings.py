@@ -1,4 +1,4 @@
-"""Hyperliquid connection settings (built by the engine from config and environment)."""
+"""Hyperliquid connection settings (built by `factory.py` from config and environment)."""
 
 from __future__ import annotations
 

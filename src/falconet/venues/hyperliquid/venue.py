@@ -22,6 +22,7 @@ import msgspec
 
 from falconet.core.enums import Venue
 from falconet.core.errors import PrecisionError
+from falconet.core.ids import IdFormat
 from falconet.core.instrument import Instrument
 from falconet.engine.errors import (
     VenueError,
@@ -54,7 +55,9 @@ CLOCK_MARGIN_MS = 2_000  # the connect watermark on our clock: this much early (
 
 class HyperliquidVenue(Trading, Recovery):
     venue = Venue.HYPERLIQUID
-    capabilities = VenueCapabilities(amend_keeps_id=False, amend_keeps_priority=False)
+    capabilities = VenueCapabilities(
+        amend_keeps_id=False, amend_keeps_priority=False, id_format=IdFormat.HEX128
+    )
 
     # --- lifecycle ----------------------------------------------------------------------
 

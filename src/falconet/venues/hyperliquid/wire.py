@@ -3,7 +3,7 @@
 Inside falconet prices and sizes are scaled integers, so the order path formats them
 exactly with `price_wire` / `size_wire` (no float ever reaches a wire string). The SDK's
 float rules (`float_to_wire`, `float_to_int_for_hashing`) are here for compatibility with
-its vectors and for callers that hold floats; they live in core.fixed and are re-exported.
+its vectors and for callers that hold floats.
 The venue hashes the exact text, so trailing zeros must be stripped: "100.0" and "100"
 sign differently and only the latter matches what the venue recomputes.
 """
@@ -14,8 +14,6 @@ from decimal import Context, Decimal
 
 from falconet.core.errors import PrecisionError
 from falconet.core.fixed import format_scaled
-from falconet.core.fixed import hl_float_to_int_for_hashing as float_to_int_for_hashing
-from falconet.core.fixed import hl_float_to_wire as float_to_wire
 from falconet.core.instrument import Instrument
 
 __all__ = [
@@ -51,3 +49,34 @@ def decimal_wire(value: Decimal) -> str:
     if value == 0:
         return "0"
     return f"{value.normalize(_EXACT):f}"
+
+
+# --- the SDK's float rules ---------------------------------------------------------------
+
+
+def float_to_wire(x: float) -> str:
+    """Hyperliquid SDK `float_to_wire`, reproduced exactly (quirks included).
+
+    `f"{x:.8f}"`, refuse values that lose precision at 8 decimals, map "-0" to "0"
+    (which never matches "-0.00000000", so -0.0 stays "-0"), then normalize.
+    """
+    rounded = f"{x:.8f}"
+    if abs(float(rounded) - x) >= 1e-12:
+        raise PrecisionError(f"float_to_wire causes rounding: {x!r}")
+    if rounded == "-0":
+        rounded = "0"
+    normalized = Decimal(rounded).normalize()
+    return f"{normalized:f}"
+
+
+def float_to_int(x: float, power: int) -> int:
+    """Hyperliquid SDK `float_to_int`: round(x * 10**power), refusing lossy values."""
+    with_decimals = x * 10**power
+    rounded: int = round(with_decimals)
+    if abs(rounded - with_decimals) >= 1e-3:
+        raise PrecisionError(f"float_to_int causes rounding: {x!r}")
+    return rounded
+
+
+def float_to_int_for_hashing(x: float) -> int:
+    return float_to_int(x, 8)

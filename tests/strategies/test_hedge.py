@@ -1,5 +1,7 @@
-"""Auto-hedge: spot buys open a perp short, spot sells cover it, one cycle at a time per
-symbol, state kept across restarts, and the short closed at shutdown."""
+"""Auto-hedge (a strategy on a spot entry's fills and a perp): spot buys open a perp
+short, spot sells cover it, one cycle at a time per symbol, state kept across restarts,
+and the short closed at shutdown. The strategy runs on the engine's own context and OMS
+over a fake venue; events reach it in the order the OMS accepted them."""
 
 from __future__ import annotations
 
@@ -7,22 +9,34 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
+from falconet.core.clock import SimClock
 from falconet.core.enums import InstrumentKind, OrderType, Side, TimeInForce, Venue
-from falconet.core.events import BookSnapshot, Fill, OrderAccepted, OrderCanceled, OrderRejected
-from falconet.core.ids import ClientIdFactory
-from falconet.core.instrument import Instrument
-from falconet.engine.hedge import Hedger, perp_symbol
-from falconet.engine.market import MarketState
-from falconet.engine.oms import OrderManager
+from falconet.core.events import (
+    BookSnapshot,
+    Event,
+    Fill,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderRejected,
+    PositionUpdate,
+)
+from falconet.core.ids import ClientIdFactory, IdFormat, StrategyCode
+from falconet.engine.context import LiveContext
+from falconet.engine.market import Account, MarketState
+from falconet.engine.oms import OrderManager, Owner
 from falconet.engine.venue import VenueCapabilities
+from falconet.strategies.hedge import HedgeState, HedgeStrategy
+from falconet.venues.hyperliquid.instruments import hl_instrument
 from tests.engine.fakes import FakeVenue
 
-SPOT = Instrument.hyperliquid(
+SPOT = hl_instrument(
     "HYPE/USDC", base="HYPE", quote="USDC", kind=InstrumentKind.SPOT, sz_decimals=2, asset_id=10107
 )
-PERP = Instrument.hyperliquid(
+PERP = hl_instrument(
     "HYPE", base="HYPE", quote="USDC", kind=InstrumentKind.PERP, sz_decimals=2, asset_id=159
 )
+KEY = "Hedge:HYPE"
 
 
 class Store:
@@ -36,10 +50,65 @@ class Store:
         return self.data.get(key)
 
 
-def make(store: Store | None = None, *, book: bool = True) -> tuple[Hedger, FakeVenue, Store]:
+class Hedge:
+    """The strategy with what a runner gives it: its context, its own order events as
+    the OMS accepts them, its state saved after each callback."""
+
+    def __init__(self, store: Store, oms: OrderManager, market: MarketState) -> None:
+        self.store, self.oms = store, oms
+        self.account = Account()
+        owner = Owner(KEY, StrategyCode.HEDGE, PERP, self._deliver)
+        self.ctx = LiveContext(owner, oms, market, self.account, SimClock(5), None, _no_op)
+        self.strategy = HedgeStrategy(SPOT, PERP)
+        saved = store.get(KEY)
+        if saved:
+            self.strategy.restore_state(saved)
+
+    @property
+    def state(self) -> HedgeState:
+        return self.strategy.state
+
+    @property
+    def ignored_buys(self) -> int:
+        return self.strategy.ignored_buys
+
+    def _deliver(self, event: Event) -> None:
+        if isinstance(event, Fill):
+            self.strategy.on_fill(self.ctx, event)
+        elif isinstance(event, OrderEvent):
+            self.strategy.on_order(self.ctx, event)
+        self._save()
+
+    def _save(self) -> None:
+        self.store.put(KEY, self.strategy.snapshot_state())
+
+    def on_spot_fill(self, fill: Fill) -> None:
+        self.strategy.on_linked_fill(self.ctx, fill)
+        self._save()
+
+    def start(self, venue_position: int) -> None:
+        """A (re)start with the venue's perp position."""
+        self.account.apply(
+            PositionUpdate(ts_exchange=1, ts_local=1, instrument_id=PERP.id, size=venue_position)
+        )
+        self.strategy.on_start(self.ctx)
+        self._save()
+
+    def shutdown(self) -> None:
+        self.strategy.on_shutdown(self.ctx)
+        self._save()
+
+
+def _no_op() -> None:
+    pass
+
+
+def make(store: Store | None = None, *, book: bool = True) -> tuple[Hedge, FakeVenue, Store]:
     venue = FakeVenue(
         venue=Venue.HYPERLIQUID,
-        capabilities=VenueCapabilities(amend_keeps_id=False, amend_keeps_priority=False),
+        capabilities=VenueCapabilities(
+            amend_keeps_id=False, amend_keeps_priority=False, id_format=IdFormat.HEX128
+        ),
     )
     oms = OrderManager(venue, ClientIdFactory(1_700_000_000_000))
     market = MarketState(PERP)
@@ -54,10 +123,7 @@ def make(store: Store | None = None, *, book: bool = True) -> tuple[Hedger, Fake
             )
         )
     store = store or Store()
-    hedger = Hedger(
-        "Hedge:HYPE", SPOT, PERP, oms, market, now_ns=lambda: 5, save=store.put, load=store.get
-    )
-    return hedger, venue, store
+    return Hedge(store, oms, market), venue, store
 
 
 def spot_fill(
@@ -75,13 +141,13 @@ def spot_fill(
     )
 
 
-def perp_event(hedger: Hedger, cid: str, kind: type, **kw: Any) -> None:
+def perp_event(hedger: Hedge, cid: str, kind: type, **kw: Any) -> None:
     base = {"ts_exchange": 2, "ts_local": 2, "instrument_id": PERP.id, "client_id": cid}
     hedger.oms.on_event(kind(**base, **kw))
 
 
 def perp_fill(
-    hedger: Hedger, cid: str, vid: str, tid: str, side: Side, size: int, price: int | None = None
+    hedger: Hedge, cid: str, vid: str, tid: str, side: Side, size: int, price: int | None = None
 ) -> None:
     """The venue's fill of a hedge order (accepted first, as the venue reports it)."""
     perp_event(hedger, cid, OrderAccepted, venue_order_id=vid)
@@ -166,8 +232,8 @@ async def test_state_survives_a_restart_and_shutdown_closes_the_short() -> None:
     perp_fill(hedger, short, "11", "t1", Side.SELL, PERP.size("2"), PERP.price("25.1"))
     again, venue2, _ = make(store)
     assert again.state.open is True and again.state.short_filled == PERP.size("2")
-    again.sync_position(-PERP.size("2"))  # the venue agrees
-    await again.close(wait_s=0)
+    again.start(-PERP.size("2"))  # the venue agrees
+    again.shutdown()
     await settle()
     [close] = venue2.placed
     assert (close.side, close.reduce_only, close.time_in_force) == (Side.BUY, True, TimeInForce.IOC)
@@ -220,15 +286,21 @@ async def test_a_short_the_venue_no_longer_has_is_not_covered() -> None:
     short = venue.placed[0].client_id
     perp_fill(hedger, short, "11", "t1", Side.SELL, PERP.size("1"), PERP.price("25.1"))
     again, venue2, _ = make(store)
-    again.sync_position(0)  # closed by hand while the engine was down
+    again.start(0)  # closed by hand while the engine was down
     assert (again.state.open, again.state.short_filled) == (False, 0)
-    await again.close(wait_s=0)
+    again.shutdown()
+    await settle()
     assert venue2.placed == []
 
 
-def test_perp_symbol_is_the_coin_before_the_slash() -> None:
-    assert perp_symbol("HYPE/USDC") == "HYPE"
-    assert perp_symbol("purr/usdc") == "PURR"
+def test_the_hedge_perp_is_the_coin_before_the_slash() -> None:
+    from falconet.venues.registry import factory_for
+
+    hl = factory_for(Venue.HYPERLIQUID)
+    assert hl is not None
+    assert hl.hedge_symbol("HYPE/USDC") == "HYPE"
+    assert hl.hedge_symbol("purr/usdc") == "PURR"
+    assert hl.hedge_symbol("BTC") is None  # a perp is not hedged
 
 
 def test_an_entry_on_the_hedges_perp_is_refused() -> None:
@@ -236,11 +308,72 @@ def test_an_entry_on_the_hedges_perp_is_refused() -> None:
 
     from falconet.config.loader import parse_config
     from falconet.core.errors import ConfigError
-    from falconet.engine.build import plan
+    from falconet.engine.build import hedge_plans, plan
 
     grid = {"symbol": "HYPE/USDC", "exchange": "hyperliquid", "strategy": "Grid", "qty": "1",
             "hedge": True}  # fmt: skip
     mm = {"symbol": "HYPE", "exchange": "hyperliquid", "strategy": "MM", "qty": "1"}
-    with pytest.raises(ConfigError, match=r"HYPE on hyperliquid .* also hedges HYPE/USDC"):
-        plan(parse_config({"trading": [grid, mm]}, "c.json"), paper=False)
-    assert len(plan(parse_config({"trading": [grid]}, "c.json"), paper=False)) == 1
+    both = parse_config({"trading": [grid, mm]}, "c.json")
+    with pytest.raises(ConfigError, match=r"HYPE on hyperliquid is .* also hedges HYPE/USDC"):
+        hedge_plans(both, plan(both, paper=False))
+    alone = parse_config({"trading": [grid]}, "c.json")
+    [hedge] = hedge_plans(alone, plan(alone, paper=False))
+    assert hedge.key == "Hedge:HYPE:hyperliquid:HYPE/USDC"  # the state key of earlier versions
+    # on another account the perp is that account's own position: allowed
+    other = parse_config({"trading": [grid, {**mm, "account": "b"}]}, "c.json")
+    assert len(hedge_plans(other, plan(other, paper=False))) == 1
+
+
+async def test_in_a_runner_events_are_judged_in_their_order_not_by_the_latest_state() -> None:
+    """Accepted, a part fill and the cancel reach the runner in one batch: the hedge must
+    count the fill before it sizes the cover (the OMS already says canceled at the
+    first of them)."""
+    from falconet.engine.runner import Runner
+    from falconet.strategies.api import LinkedFill
+
+    _, venue, store = make()
+    oms = OrderManager(venue, ClientIdFactory(1_700_000_000_000))
+    market = MarketState(PERP)
+    market.apply(
+        BookSnapshot(ts_exchange=1, ts_local=1, instrument_id=PERP.id,
+                     bids=[(PERP.price("25.1"), PERP.size("100"))],
+                     asks=[(PERP.price("25.2"), PERP.size("100"))])
+    )  # fmt: skip
+    owner = Owner(KEY, StrategyCode.HEDGE, PERP, lambda e: None)
+    ctx = LiveContext(owner, oms, market, Account(), SimClock(5), None, _no_op)
+    runner = Runner(
+        KEY, lambda: HedgeStrategy(SPOT, PERP), ctx, save_state=store.put, load_state=store.get
+    )
+    owner.deliver = runner.push
+    task = asyncio.get_running_loop().create_task(runner.run())
+    await runner.started.wait()
+    runner.push(LinkedFill("Grid", spot_fill(Side.BUY, "2")))
+    await settle()
+    short = venue.placed[0].client_id
+    runner.push(LinkedFill("Grid", spot_fill(Side.SELL, "2", tid="s")))
+    await settle()
+    assert [c.client_id for c in venue.cancels] == [short]
+    base = {"ts_exchange": 2, "ts_local": 2, "instrument_id": PERP.id, "client_id": short}
+    oms.on_event(OrderAccepted(**base, venue_order_id="11"))
+    oms.on_event(Fill(**base, venue_order_id="11", trade_id="t1", side=Side.SELL,
+                      price=PERP.price("25.1"), size=PERP.size("0.7")))  # fmt: skip
+    oms.on_event(OrderCanceled(**base, venue_order_id="11"))
+    await settle()
+    runner.stop()
+    await task
+    cover = venue.placed[1]
+    assert (cover.side, cover.quantity, cover.reduce_only) == (Side.BUY, PERP.size("0.7"), True)
+    assert store.data[KEY]["short_filled"] == PERP.size("0.7")  # saved by the runner
+
+
+async def test_a_working_order_that_ended_while_down_is_settled_at_start() -> None:
+    hedger, venue, store = make()
+    hedger.on_spot_fill(spot_fill(Side.BUY, "1"))
+    await settle()
+    assert store.data[KEY]["working"] == venue.placed[0].client_id
+    again, _, _ = make(store)  # a new OMS that never heard of the short
+    again.start(0)
+    # no longer in flight: counted as sent (its fills, if any, show in the venue position)
+    assert again.state.working is None and again.state.short_sent == PERP.size("1")
+    again.on_spot_fill(spot_fill(Side.SELL, "1", tid="s"))  # nothing short: the cycle ends
+    assert again.state.open is False

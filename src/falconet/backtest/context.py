@@ -150,6 +150,9 @@ class SimContext:
                 level=o.level,
                 strategy=self.strategy_code,
                 venue_order_id=str(o.order_id),
+                created_ns=o.created_ns,
+                acknowledged_ns=o.acknowledged_ns,
+                updated_ns=o.updated_ns,
             )
             for o in self.asset.open_orders()
         ]

@@ -20,6 +20,7 @@ import numpy as np
 from falconet.backtest.context import SimContext
 from falconet.backtest.events import EventDecoder
 from falconet.config.risk import RiskSettings
+from falconet.core.bars import BarBuilder, BarSource, mid_of
 from falconet.core.enums import Side
 from falconet.core.events import Fill, Trade
 from falconet.data.format import EventTable
@@ -184,7 +185,12 @@ class _Runner:
         self.risk = risk
         wk = strategy.wakeup
         self.step_ns = wk.every_ms * NS_PER_MS if wk.every_ms else 0
-        self.wake = (WAKE_BOOK if wk.on_book else 0) | (WAKE_TRADE if wk.on_trade else 0)
+        self.asset.S[L.S_WAKE_DEPTH] = wk.book_depth
+        self.bars = BarBuilder(self.asset.instrument.id, wk.bar_s) if wk.bars else None
+        self.bars_from = wk.bars
+        wake_book = wk.on_book or wk.bars is BarSource.MID
+        wake_trade = wk.on_trade or wk.bars is BarSource.TRADES
+        self.wake = (WAKE_BOOK if wake_book else 0) | (WAKE_TRADE if wake_trade else 0)
         self.deliver_orders = strategy.wants("on_order") or strategy.wants("on_fill")
         # the loss rules need every fill, whether or not the strategy reads them
         s = risk.settings if risk is not None else None
@@ -194,7 +200,7 @@ class _Runner:
             if self.deliver_orders or needs_fills
             else None
         )
-        self.wants_trades = strategy.wants("on_trade")
+        self.wants_trades = strategy.wants("on_trade") or wk.bars is BarSource.TRADES
         # The timer grid starts at the first exchange timestamp, like the reference engine.
         first = self.asset.data.start_ts
         self.asset.S[L.S_NOW] = first
@@ -253,13 +259,30 @@ class _Runner:
             self.steps += 1
             self.strategy.on_timer(self.ctx)
         elif code == L.W_BOOK:
-            self.strategy.on_book(self.ctx)
+            self._book()
         elif code == L.W_TRADE:
             if self.wants_trades:
                 for trade in self._new_trades():
-                    self.strategy.on_trade(self.ctx, trade)
-            if self.asset.S[L.S_BOOK_CHANGED] and self.strategy.wakeup.on_book:
-                self.strategy.on_book(self.ctx)
+                    self._trade(trade)
+            if self.asset.S[L.S_BOOK_CHANGED] and self.wake & WAKE_BOOK:
+                self._book()
+
+    def _book(self) -> None:
+        if self.bars is not None and self.bars_from is BarSource.MID:
+            mid = mid_of(self.ctx.best_bid(), self.ctx.best_ask())
+            bar = None if mid is None else self.bars.update(self.ctx.now_ns, mid)
+            if bar is not None:
+                self.strategy.on_bar(self.ctx, bar)
+        if self.strategy.wakeup.on_book:
+            self.strategy.on_book(self.ctx)
+
+    def _trade(self, trade: Trade) -> None:
+        if self.bars is not None and self.bars_from is BarSource.TRADES:
+            bar = self.bars.update(trade.ts_local, trade.price, trade.size)
+            if bar is not None:
+                self.strategy.on_bar(self.ctx, bar)
+        if self.strategy.wakeup.on_trade:
+            self.strategy.on_trade(self.ctx, trade)
 
     def _new_trades(self) -> list[Trade]:
         ring = self.asset.TR

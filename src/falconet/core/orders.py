@@ -129,7 +129,8 @@ class Order:
     fees: dict[str, Decimal] = field(default_factory=dict)
     reject_reason: str = ""
     acknowledged: bool = False
-    ts_updated: int = 0
+    ts_acknowledged: int = 0  # local time of the venue's acceptance (0: not yet, or unknown)
+    ts_updated: int = 0  # local time of the last change
     trade_ids: set[str] = field(default_factory=set)
     _before_pending: OrderStatus | None = None
     _amend_target: tuple[int | None, int] | None = None
@@ -210,6 +211,7 @@ class Order:
             elif self._before_pending is S.PENDING_NEW:
                 self._before_pending = S.OPEN
             self.acknowledged = True
+            self.ts_acknowledged = event.ts_local
         elif isinstance(event, OrderRejected):
             self._check(Action.REJECT)
             if self.acknowledged or self.filled:

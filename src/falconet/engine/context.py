@@ -215,6 +215,9 @@ def view_of(m: Managed) -> OpenOrder:
         level=tag.level if tag else 0,
         strategy=tag.strategy if tag else None,
         venue_order_id=o.venue_order_id,
+        created_ns=o.ts_created,
+        acknowledged_ns=o.ts_acknowledged,
+        updated_ns=o.ts_updated,
     )
 
 

@@ -452,6 +452,7 @@ class OrderManager:
             status=OrderStatus.PARTIALLY_FILLED if report.filled else OrderStatus.OPEN,
             filled=report.filled,
             acknowledged=True,
+            ts_acknowledged=ts,
         )
         self.orders[cid] = Managed(order, owner, decode_client_id(cid), owner.instrument)
         self.by_venue_id[report.venue_order_id] = cid

@@ -18,8 +18,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from falconet.core.bars import BarBuilder, BarSource, mid_of
+from falconet.core.enums import BookSide
 from falconet.core.events import (
     BalanceUpdate,
+    Bar,
     Event,
     Fill,
     OrderEvent,
@@ -117,7 +120,10 @@ class Runner:
         self.quarantined: dict[FillKey, int] = {}  # key -> tries when it was quarantined
         self._book_pending = False
         self._dirty = False
-        self._last_top: tuple[int | None, int, int | None, int] | None = None
+        self._last_top: object = None  # the book as last shown to on_book (see _book_key)
+        self._depth = 1
+        self._bars: BarBuilder | None = None  # candles the strategy asked for
+        self._bars_from: BarSource | None = None
         self.lives = 0
         # set once a strategy instance has run `on_start` (cleared when it ends)
         self.started = asyncio.Event()
@@ -140,15 +146,43 @@ class Runner:
 
     @property
     def wants_trades(self) -> bool:
-        return self.strategy is not None and self.strategy.wakeup.on_trade
+        s = self.strategy
+        return s is not None and (s.wakeup.on_trade or self._bars_from is BarSource.TRADES)
 
     def book_changed(self) -> None:
+        if self._bars_from is BarSource.MID and not self.halted:
+            self._mid_bar()
         if not self._book_pending:
             self._book_pending = True
             self.inbox.put_nowait(Signal.BOOK)
 
     def _mark_dirty(self) -> None:
         self._dirty = True
+
+    def _mid_bar(self) -> None:
+        """Each book update's mid goes into the bar (not only the conflated ones the
+        strategy sees); a completed bar is queued like any event."""
+        book = self.ctx.market.book
+        mid = mid_of(book.best_bid, book.best_ask)
+        if mid is not None and self._bars is not None:
+            bar = self._bars.update(book.ts_local or self.ctx.now_ns, mid)
+            if bar is not None:
+                self.inbox.put_nowait(bar)
+
+    def _set_wakeup(self, strategy: Strategy) -> None:
+        wk = strategy.wakeup
+        self._depth = wk.book_depth
+        self._bars_from = wk.bars
+        if wk.bars is not None and self._bars is None:  # kept across lives: no lost bar
+            self._bars = BarBuilder(self.ctx.instrument.id, wk.bar_s)
+
+    def _book_key(self) -> object:
+        """What must change for on_book to run: the top, or the top N levels."""
+        market = self.ctx.market
+        if self._depth <= 1:
+            return market.top()
+        n = self._depth
+        return (market.book.levels(BookSide.BID, n), market.book.levels(BookSide.ASK, n))
 
     # --- one life of the strategy ----------------------------------------------------
 
@@ -163,6 +197,7 @@ class Runner:
         # strategy's watermark past them.
         missed = await self.replay(strategy) if self.replay is not None else []
         self.strategy = strategy
+        self._set_wakeup(strategy)
         self.running = True
         # a life that ended mid-batch may have left a book signal half-taken
         self._book_pending = False
@@ -273,14 +308,20 @@ class Runner:
             elif isinstance(ev, BalanceUpdate):
                 strategy.on_balance(ctx, ev)
             elif isinstance(ev, Trade):
+                if self._bars_from is BarSource.TRADES and self._bars is not None:
+                    bar = self._bars.update(ev.ts_local, ev.price, ev.size)
+                    if bar is not None:
+                        strategy.on_bar(ctx, bar)
                 if strategy.wakeup.on_trade:
                     strategy.on_trade(ctx, ev)
+            elif isinstance(ev, Bar):
+                strategy.on_bar(ctx, ev)
             elif isinstance(ev, PositionUpdate):
                 pass  # read through ctx.position()
             m.events.value += 1
         if book:
             self._book_pending = False
-            top = ctx.market.top()
+            top = self._book_key()
             if top != self._last_top:
                 self._last_top = top
                 if strategy.wakeup.on_book:

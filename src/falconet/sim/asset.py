@@ -46,6 +46,9 @@ class OrderView:
     pending: int  # layout.R_*: a request in flight
     intent: int
     level: int
+    created_ns: int = 0  # local times: sent, accepted, last response
+    acknowledged_ns: int = 0
+    updated_ns: int = 0
 
     @property
     def live(self) -> bool:
@@ -291,6 +294,9 @@ class SimAsset:
                     pending=row[L.O_LREQ],
                     intent=row[L.O_INTENT],
                     level=row[L.O_LEVEL],
+                    created_ns=row[L.O_CREATED],
+                    acknowledged_ns=row[L.O_LACK],
+                    updated_ns=row[L.O_LUPD] or row[L.O_CREATED],
                 )
             )
         out.sort(key=lambda o: o.order_id)

@@ -79,6 +79,7 @@ S_XSELL_HI = 55
 S_LAT_SEED = 56
 S_ERRORS = 57  # requests refused locally (unknown id, request already in flight)
 S_REJECTS = 58
+S_WAKE_DEPTH = 59  # a book wake-up also for changes within the top N levels (<= 1: the top)
 S_SIZE = 64
 
 # --- scalar state F (float64) ---------------------------------------------------------------
@@ -135,7 +136,9 @@ O_XTS = 23  # exchange time of the last change
 O_CREATED = 24  # local time the order was created
 O_XNEXT = 25  # next / previous resting order at the same price (exchange view), -1 = none
 O_XPREV = 26
-O_NF = 27
+O_LACK = 27  # local time the acceptance arrived (0: not yet)
+O_LUPD = 28  # local time of the last response applied
+O_NF = 29
 
 # float per-order state OF (float64 [cap, 2])
 OF_FRONT = 0  # queue quantity ahead of the order (size units)

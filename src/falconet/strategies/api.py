@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
+from falconet.core.bars import BarSource
 from falconet.core.enums import OrderType, Side, TimeInForce
-from falconet.core.events import BalanceUpdate, Fill, OrderEvent, Trade
+from falconet.core.events import BalanceUpdate, Bar, Fill, OrderEvent, Trade
 from falconet.core.ids import Intent, StrategyCode
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
@@ -22,11 +23,22 @@ from falconet.core.orders import OrderStatus
 @dataclass(frozen=True, slots=True)
 class Wakeup:
     """When the strategy wants to run: every N ms of local time, and/or when the local
-    top of book changes, and/or when a trade prints."""
+    book changes (the top, or any of the `book_depth` best levels of either side), and/or
+    when a trade prints, and/or when a bar (candle) of `bar_s` seconds completes, built
+    from trades or the mid (`bars`)."""
 
     every_ms: int | None = None
     on_book: bool = False
     on_trade: bool = False
+    book_depth: int = 1  # on_book for a change in any of the top N levels; 1: the touch
+    bars: BarSource | None = None  # on_bar with candles from trades or the mid; None: no bars
+    bar_s: int = 60
+
+    def __post_init__(self) -> None:
+        if self.book_depth < 1:
+            raise ValueError(f"book_depth must be >= 1, got {self.book_depth}")
+        if self.bar_s <= 0:
+            raise ValueError(f"bar_s must be > 0, got {self.bar_s}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +57,12 @@ class OpenOrder:
     level: int
     strategy: StrategyCode | None = None
     venue_order_id: str | None = None
+    # local times (the venue's clock for a paper venue, the simulation's in a backtest):
+    # when it was sent (or adopted after a restart), accepted by the venue, last changed;
+    # 0 when not yet
+    created_ns: int = 0
+    acknowledged_ns: int = 0
+    updated_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +184,15 @@ class Strategy:
         """Called every `wakeup.every_ms` of local time."""
 
     def on_book(self, ctx: Context) -> None:
-        """Called when the local top of book changed (if `wakeup.on_book`)."""
+        """Called when the local top of book changed, or one of the `wakeup.book_depth`
+        best levels (if `wakeup.on_book`)."""
 
     def on_trade(self, ctx: Context, trade: Trade) -> None:
         """Called for each market trade (if `wakeup.on_trade`)."""
+
+    def on_bar(self, ctx: Context, bar: Bar) -> None:
+        """Called when a bar completes (if `wakeup.bars`): the first update of the next
+        interval closes it; an interval without updates has no bar."""
 
     def on_order(self, ctx: Context, event: OrderEvent) -> None:
         """Accepted, rejected, canceled, amended, expired: one of our orders changed."""

@@ -37,6 +37,7 @@ from falconet.sim.layout import (
     MF_FEE_BASE,
     NO_ASK,
     NO_BID,
+    O_LACK,
     O_LALIVE,
     O_LEXEC,
     O_LLEAVES,
@@ -45,6 +46,7 @@ from falconet.sim.layout import (
     O_LSTATUS,
     O_LTICK,
     O_LTS,
+    O_LUPD,
     O_REFS,
     O_SIDE,
     R_NONE,
@@ -136,6 +138,7 @@ def local_response(
     if not O[slot, O_LALIVE]:  # the local side is done with it: nothing left to update
         try_release(S, O, IX, slot)
         return
+    O[slot, O_LUPD] = ts
     if kind == E_FILL:
         qty = Q[1, row, M_EXEC_QTY]
         tick = Q[1, row, M_EXEC_TICK]
@@ -171,6 +174,7 @@ def local_response(
         if kind == E_ACCEPTED:
             O[slot, O_LSTATUS] = ST_PARTIAL if O[slot, O_LEXEC] > 0 else ST_NEW
             O[slot, O_LREQ] = R_NONE
+            O[slot, O_LACK] = ts
         elif kind == E_EXPIRED or kind == E_REJECTED:
             O[slot, O_LSTATUS] = ST_EXPIRED if kind == E_EXPIRED else ST_REJECTED
             O[slot, O_LREQ] = R_NONE

@@ -61,6 +61,7 @@ from falconet.sim.layout import (
     RF_POS,
     RF_VAL,
     RF_VOL,
+    S_BASE,
     S_BOOK_CHANGED,
     S_FUND_ROW,
     S_IS_SPOT,
@@ -84,6 +85,7 @@ from falconet.sim.layout import (
     S_TRADED,
     S_USE_BBO,
     S_WAKE,
+    S_WAKE_DEPTH,
     S_XAHI,
     S_XALO,
     S_XBA,
@@ -107,6 +109,31 @@ from falconet.sim.layout import (
 MAX_TS = 2**63 - 1
 WAKE_BOOK = 1
 WAKE_TRADE = 2
+
+
+@kernel
+def in_top(S: np.ndarray, lb: np.ndarray, la: np.ndarray, tick: int, bid: bool) -> bool:
+    """Whether `tick` is (or was, if just emptied) among the S_WAKE_DEPTH best levels of
+    its side: fewer than that many non-empty levels lie between the best and it. The walk
+    stops after that many levels, so its cost is bounded by the depth asked for (and the
+    empty ticks in between)."""
+    depth = S[S_WAKE_DEPTH]
+    base = S[S_BASE]
+    best = S[S_LBB] if bid else S[S_LBA]
+    if best == NO_BID or best == NO_ASK:
+        return True  # the side is empty: any level is its top
+    if (bid and tick > best) or (not bid and tick < best):
+        return False  # beyond the touch without moving it: an empty level emptied again
+    levels = lb if bid else la
+    step = -1 if bid else 1
+    i = best - base
+    end = min(max(tick - base, -1), levels.shape[0])
+    better = 0
+    while i != end and better < depth:
+        if levels[i] > 0:
+            better += 1
+        i += step
+    return better < depth
 
 
 @kernel
@@ -224,7 +251,9 @@ def advance(
                     else:
                         set_ask(S, lb, la, tk, qty[r], S_LBB, S_LBA, S_LALO, S_LAHI, S_LBLO)
                     # the top of book changed: a best price moved, or a best level's size
-                    if S[S_LBB] != pb or S[S_LBA] != pa or tk == pb or tk == pa:
+                    # (or, if asked for, a level within the top N)
+                    top = S[S_LBB] != pb or S[S_LBA] != pa or tk == pb or tk == pa
+                    if top or (S[S_WAKE_DEPTH] > 1 and in_top(S, lb, la, tk, side[r] > 0)):
                         S[S_BOOK_CHANGED] = 1
                 else:
                     local_row(S, B, TR, k, side[r], tick[r], qty[r], t)

@@ -97,10 +97,26 @@ def hedge_plans(config: Config, plans: list[EntryPlan]) -> list[EntryPlan]:
     return out
 
 
+@dataclass(frozen=True)
+class AccountClients:
+    """The clients of the engine's venue accounts, by account id."""
+
+    execution: dict[str, VenueClient]
+    data: dict[str, VenueClient]  # only accounts whose market data has its own client
+
+
 def make_venues(
     config: Config, plans: list[EntryPlan], data_dir: Path, env: EnvSettings | None = None
 ) -> dict[str, VenueClient]:
-    """A client per venue account, by account id, built by the venue's factory."""
+    """An execution client per venue account, by account id."""
+    return make_clients(config, plans, data_dir, env).execution
+
+
+def make_clients(
+    config: Config, plans: list[EntryPlan], data_dir: Path, env: EnvSettings | None = None
+) -> AccountClients:
+    """A client per venue account, by account id, built by the venue's factory (and a
+    market-data client where the factory makes one)."""
     env = env or EnvSettings()
     accounts: dict[str, list[EntryPlan]] = {}
     for p in plans:
@@ -115,15 +131,18 @@ def make_venues(
             env.for_account(first.label), data_dir,
         )  # fmt: skip
         by_venue.setdefault(first.venue, []).append(account)
-    clients: dict[str, VenueClient] = {}
+    out = AccountClients({}, {})
     for venue, accounts_on in by_venue.items():
         factory = factory_for(venue)
         if factory is None:  # plan() refused it already
             raise ConfigError(f"no adapter for {venue.value}")
         factory.check(accounts_on)
         for account in accounts_on:
-            clients[account.id] = factory.build(account)
-    return clients
+            out.execution[account.id] = factory.build(account)
+            data = factory.build_data(account)
+            if data is not None:
+                out.data[account.id] = data
+    return out
 
 
 StrategyFactory = Callable[[], Strategy]

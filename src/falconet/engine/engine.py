@@ -28,7 +28,7 @@ from falconet.core.events import Fill, OrderEvent
 from falconet.core.ids import ClientIdFactory
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
-from falconet.engine.build import EntryPlan, hedge_plans, make_venues, plan, strategy_factory
+from falconet.engine.build import EntryPlan, hedge_plans, make_clients, plan, strategy_factory
 from falconet.engine.context import LiveContext, fee_rates
 from falconet.engine.errors import describe_error
 from falconet.engine.market import Account, MarketState
@@ -82,6 +82,7 @@ class VenueRuntime:
     oms: OrderManager
     account: Account
     router: Router
+    data: VenueClient  # where its market data comes from: usually `client` itself
     slots: list[Slot] = field(default_factory=list)
     reservations: QuoteReservations = field(default_factory=QuoteReservations)
 
@@ -96,6 +97,7 @@ class Engine:
         venues: Mapping[str, VenueClient] | None = None,
         fear_greed: FearGreedSource | None = None,
         env: EnvSettings | None = None,
+        data_venues: Mapping[str, VenueClient] | None = None,
     ) -> None:
         self.config = config
         self.data_dir = ensure_dir(data_dir)
@@ -103,11 +105,12 @@ class Engine:
         self.hedge_plans = hedge_plans(config, self.plans)
         self._lock = lock_data_dir(self.data_dir)
         # by account id; a venue's default account's id is the venue's name
-        self.clients: dict[str, VenueClient] = (
-            {str(k): v for k, v in venues.items()}
-            if venues is not None
-            else make_venues(config, self.plans + self.hedge_plans, data_dir, env)
-        )
+        if venues is None:
+            built = make_clients(config, self.plans + self.hedge_plans, data_dir, env)
+            venues, data_venues = built.execution, built.data
+        self.clients: dict[str, VenueClient] = {str(k): v for k, v in venues.items()}
+        # market data from another client than the account's own (where a venue says so)
+        self.data_clients = {str(k): v for k, v in (data_venues or {}).items()}
         self.fear_greed = fear_greed if fear_greed is not None else FixedFearGreed(None)
         self.store = StateStore(state_path(self.data_dir))
         self.journal = Journal(journal_path(self.data_dir))
@@ -147,10 +150,15 @@ class Engine:
             balances = Account()
             router = Router(account, oms, balances)
             client.set_sink(router)
+            data = self.data_clients.get(account, client)
+            if data is not client:
+                data.set_sink(router)  # its books and trades update the same markets
             oms.observers.append(self._observe)
-            self.venues[account] = VenueRuntime(account, client, oms, balances, router)
+            self.venues[account] = VenueRuntime(account, client, oms, balances, router, data)
         for rt in self.venues.values():
             await rt.client.connect()
+            if rt.data is not rt.client:
+                await rt.data.connect()
         for p in self.plans + self.hedge_plans:
             self._build(p)
         for p in self.plans:
@@ -170,7 +178,7 @@ class Engine:
                 rt.account.apply(update)
             for position in await rt.client.positions():
                 rt.account.apply(position)
-            await rt.client.subscribe(list(self._instruments(rt).values()))
+            await rt.data.subscribe(list(self._instruments(rt).values()))
         self.started_ns = time.time_ns()
         self._housekeeping = asyncio.get_running_loop().create_task(self._keep_house())
         self._risk_watch = asyncio.get_running_loop().create_task(self._watch_risk())
@@ -441,10 +449,11 @@ class Engine:
         # Feeds stop first, then each runner works through what it already received
         # (a fill that arrived during the cancels is counted now, not at the next start).
         for rt in self.venues.values():
-            try:
-                await rt.client.close()
-            except Exception as exc:  # keep closing the others
-                log.error("venue close failed", account=rt.account_id, error=str(exc))
+            for client in [rt.data] + ([rt.client] if rt.client is not rt.data else []):
+                try:
+                    await client.close()
+                except Exception as exc:  # keep closing the others
+                    log.error("venue close failed", account=rt.account_id, error=str(exc))
         await self.supervisor.stop(timeout=0.5)
         self.flush()
         for close in (self.store.close, self.journal.close, self._lock.close):

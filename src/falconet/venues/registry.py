@@ -53,8 +53,13 @@ class VenueFactory(Protocol):
         ...
 
     def build(self, plan: AccountPlan) -> VenueClient:
-        """The account's client, not yet connected. Raises ConfigError for a missing or
-        conflicting setting, naming the variable or key."""
+        """The account's execution client, not yet connected. Raises ConfigError for a
+        missing or conflicting setting, naming the variable or key."""
+        ...
+
+    def build_data(self, plan: AccountPlan) -> VenueClient | None:
+        """A separate market-data client for the account (a venue whose data comes from
+        another feed than its trading API), or None: the execution client streams it."""
         ...
 
 

@@ -29,6 +29,9 @@ class HyperliquidFactory:
                     "and false; one account trades one Hyperliquid network"
                 )
 
+    def build_data(self, plan: AccountPlan) -> VenueClient | None:
+        return None  # one WebSocket carries the market and the account
+
     def build(self, plan: AccountPlan) -> VenueClient:
         # imported here: a paper-only run need not load the signing stack
         from falconet.venues.hyperliquid.settings import HyperliquidSettings  # noqa: PLC0415

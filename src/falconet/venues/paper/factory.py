@@ -22,6 +22,9 @@ class PaperFactory:
     def check(self, plans: Sequence[AccountPlan]) -> None:
         pass
 
+    def build_data(self, plan: AccountPlan) -> VenueClient | None:
+        return None  # the simulated market is the venue's own
+
     def build(self, plan: AccountPlan) -> VenueClient:
         from falconet.venues.paper.venue import PaperVenue  # noqa: PLC0415
 

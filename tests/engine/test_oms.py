@@ -304,3 +304,42 @@ async def test_a_cancel_sent_during_a_cancel_replace_amend_follows_the_replaceme
     assert venue.cancels[1].venue_order_id == "v2"
     oms.on_event(OrderCanceled(**base(new, vid="v2")))
     assert oms.open_orders(owner) == []
+
+
+class Budget:
+    """A venue's request budget as an adapter describes it: `left` requests."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.charged: list[bool] = []
+
+    def try_spend(self, n: int = 1) -> str | None:
+        if self.left < n:
+            return "over the venue's budget"
+        self.left -= n
+        return None
+
+    def charge(self, n: int = 1, *, cancel: bool = False) -> None:
+        self.left -= n
+        self.charged.append(cancel)
+
+
+async def test_the_venue_budget_is_spent_by_the_oms_and_refuses_strategy_orders() -> None:
+    venue, oms, owner, got = setup(one_inflight=False)
+    budget = Budget(left=1)
+    oms.rate_budget = budget
+    gate_ok = lambda: None  # noqa: E731 - a strategy's order passes the risk gate
+    first = submit(oms, owner, gate=gate_ok)
+    refused = submit(oms, owner, gate=gate_ok)  # the venue would refuse it: refused here
+    await settle()
+    assert [r.client_id for r in venue.placed] == [first]
+    [rejection] = [e for e in got if isinstance(e, OrderRejected)]
+    assert rejection.client_id == refused and rejection.kind.value == "rate_limit"
+    assert oms.stats.venue_rate_refused == 1
+    # a kill-switch close has no gate: counted, never refused; a cancel likewise
+    closing = submit(oms, owner, side=Side.SELL)
+    oms.on_event(OrderAccepted(**base(first, vid="v1")))
+    oms.cancel(owner, first, 2)
+    await settle()
+    assert closing in [r.client_id for r in venue.placed] and budget.charged == [False, True]
+    assert budget.left == -2

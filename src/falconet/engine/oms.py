@@ -50,6 +50,7 @@ from falconet.engine.venue import (
     CancelRequest,
     OrderReport,
     OrderRequest,
+    RateBudget,
     VenueClient,
 )
 from falconet.observe.log import get_logger
@@ -89,6 +90,7 @@ class OmsStats:
     sent: int = 0
     rejected_locally: int = 0
     risk_rejected: int = 0
+    venue_rate_refused: int = 0  # over the venue's own request budget
     duplicates_suppressed: int = 0
     amends_skipped: int = 0
     fills: int = 0
@@ -142,6 +144,10 @@ class OrderManager:
         self.stats = OmsStats()
         self.shutting_down = False
         self.observers: list[Observer] = []
+        # the venue's own request budget, if its client describes one: spent here, the
+        # one place that sends (orders a strategy sends may be refused; cancels and
+        # orders without a gate, the kill switch's, only counted)
+        self.rate_budget: RateBudget | None = getattr(venue, "rate_budget", None)
         self._tasks: set[asyncio.Task[None]] = set()
 
     # --- requests ---------------------------------------------------------------------
@@ -173,6 +179,8 @@ class OrderManager:
             if denied is not None:
                 self.stats.risk_rejected += 1
                 rule, refusal = denied[0], (ErrorKind.RISK, denied[1])
+        if refusal is None:
+            refusal = self._spend(gated=gate is not None)
         if refusal is not None:
             self.stats.rejected_locally += 1
             kind, reason = refusal
@@ -195,6 +203,21 @@ class OrderManager:
         self._send(owner, cid, ts, self.venue.place(request))
         self.stats.sent += 1
         return cid
+
+    def _spend(self, *, gated: bool) -> tuple[ErrorKind, str] | None:
+        """The venue's budget for one more request: a strategy's may be refused (the
+        venue would refuse it too), the others are counted."""
+        budget = self.rate_budget
+        if budget is None:
+            return None
+        if not gated:
+            budget.charge()
+            return None
+        why = budget.try_spend()
+        if why is None:
+            return None
+        self.stats.venue_rate_refused += 1
+        return ErrorKind.RATE_LIMIT, why
 
     def _refusal(
         self, owner: Owner, side: Side, price: int | None, size: int, order_type: OrderType
@@ -240,6 +263,8 @@ class OrderManager:
             )
             return
         request = CancelRequest(client_id, inst, m.order.venue_order_id)
+        if self.rate_budget is not None:
+            self.rate_budget.charge(cancel=True)
         self._send(owner, client_id, ts, self.venue.cancel(request), cancel=True)
 
     def amend(
@@ -311,6 +336,9 @@ class OrderManager:
         if denied is not None:
             self.stats.risk_rejected += 1
             return {"reason": denied[1], "kind": ErrorKind.RISK, "rule": denied[0]}
+        spent = self._spend(gated=gate is not None)
+        if spent is not None:
+            return {"reason": spent[1], "kind": spent[0]}
         try:
             o.request_amend(price, size, ts)
         except InvalidTransitionError as exc:

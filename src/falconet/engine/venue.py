@@ -73,6 +73,21 @@ class VenueCapabilities:
     id_format: IdFormat = IdFormat.TEXT  # how client order ids are written for this venue
 
 
+class RateBudget(Protocol):
+    """A venue's own request counter (weights, caps, decay), described by its adapter and
+    kept in sync from the venue's answers; spent only by the OMS, for what it sends. A
+    client offers one as `rate_budget`."""
+
+    def try_spend(self, n: int = 1) -> str | None:
+        """Spend for an order or amend; why not (nothing spent) if the venue would
+        refuse it now."""
+        ...
+
+    def charge(self, n: int = 1, *, cancel: bool = False) -> None:
+        """Count a request that goes regardless (a cancel, a kill-switch close)."""
+        ...
+
+
 class VenueClient(Protocol):
     venue: Venue
     capabilities: VenueCapabilities

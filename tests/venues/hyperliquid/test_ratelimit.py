@@ -57,14 +57,18 @@ async def test_backoff_doubles_and_resets() -> None:
     assert limiter.stats.limit_errors == 8
 
 
-async def test_address_budget_slows_to_one_per_ten_seconds() -> None:
+def test_address_budget_refuses_past_the_cap_but_one_per_ten_seconds() -> None:
     t = FakeTime()
     budget = AddressBudget(clock=t.clock, sleep=t.sleep)
     budget.sync(used=10_000, cap=10_000)
-    await budget.acquire()  # the first over the cap goes at once
-    await budget.acquire()  # the next waits 10 s
-    assert t.slept == [10.0]
-    await budget.acquire(cancel=True)  # cancels have their own, larger cap
-    assert t.slept == [10.0]
+    assert budget.try_spend() is None  # the first over the cap goes at once
+    why = budget.try_spend()  # the next would be refused by the venue: refused here
+    assert why is not None and "10001 of 10000" in why and budget.refused == 1
+    assert budget.used == 10_001  # nothing spent on a refusal
+    t.now += 10.0
+    assert budget.try_spend() is None  # ten seconds later, one more
+    budget.charge(cancel=True)  # cancels are counted, never refused
+    assert budget.used == 10_003 and t.slept == []
     budget.traded(5_000.0)
     assert budget.cap == 15_000
+    assert budget.try_spend(10) is None

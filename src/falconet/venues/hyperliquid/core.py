@@ -83,6 +83,7 @@ class VenueCore:
         self._clock_ns = clock_ns
         self.limiter = WeightLimiter()
         self.budget = AddressBudget()
+        self.rate_budget = self.budget  # spent by the engine's OMS (engine.venue.RateBudget)
         self.rest = RestClient(
             settings.rest_url, timeout_s=settings.request_timeout_s, limiter=self.limiter
         )

@@ -129,8 +129,12 @@ class Executor:
         batch_len: int = 1,
         cancel: bool = False,
         check_cloids: Sequence[str] = (),
+        spent: bool = False,
     ) -> list[Any]:
         """Send an L1 action; the per-item statuses (empty for actions without any).
+        `spent`: the engine already took its first try from the address budget (an order,
+        amend or cancel the OMS sent); the adapter's own actions and every retry are
+        charged here.
         Raises OrderRejectedError when the whole request was refused. A refusal for
         being over a rate limit is waited out (back-off) and sent again: freshly signed
         when no copy went unanswered (the venue did not act on it), otherwise the SAME
@@ -141,6 +145,8 @@ class Executor:
         tries = 0
         while True:
             tries += 1
+            if tries > 1 or not spent:
+                self.budget.charge(batch_len, cancel=cancel)
             try:
                 return await self._submit_once(action, batch_len, cancel, check_cloids, attempt)
             except RateLimitError as exc:
@@ -161,7 +167,6 @@ class Executor:
         check_cloids: Sequence[str],
         attempt: _Attempt,
     ) -> list[Any]:
-        await self.budget.acquire(batch_len, cancel=cancel)
         if attempt.unanswered and attempt.payload is not None:
             # a copy may still land: never a new signature, only the same payload again
             if check_cloids:
@@ -224,7 +229,7 @@ class Executor:
         self, action: dict[str, Any], primary_type: str, fields: Sequence[tuple[str, str]]
     ) -> list[Any]:
         """A user-signed action (usdClassTransfer…): its nonce is inside the action."""
-        await self.budget.acquire(1)
+        self.budget.charge(1)
         signature = self.signer.sign_user(action, primary_type, fields)
         nonce = int(action.get("nonce", action.get("time", 0)))
         payload = exchange_payload(action, signature, nonce, self.vault_address, None)

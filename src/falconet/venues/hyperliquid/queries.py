@@ -14,6 +14,7 @@ from falconet.core.events import (
 from falconet.core.instrument import Instrument
 from falconet.engine.errors import (
     VenueError,
+    describe_error,
 )
 from falconet.engine.venue import (
     OrderReport,
@@ -45,6 +46,16 @@ class Queries(VenueCore):
         if dex:
             body["dex"] = dex
         return msgs.CLEARINGHOUSE.decode(await self.rest.info(body))
+
+    async def _sync_budget(self) -> None:
+        """The address budget as the venue counts it (userRateLimit); a failed query
+        leaves our own count, which errs on the side of the venue's start."""
+        try:
+            raw = await self.rest.info({"type": "userRateLimit", "user": self._need_user()})
+            row = msgspec.json.decode(raw)
+            self.budget.sync(int(row["nRequestsUsed"]), int(row["nRequestsCap"]))
+        except Exception as exc:  # the budget is a guard, not a precondition
+            log.warning("address budget not read", error=describe_error(exc))
 
     async def _refresh_account(self) -> None:
         ts = self._clock_ns()

@@ -118,7 +118,12 @@ class WeightLimiter:
 
 
 class AddressBudget:
-    """Actions per address: 10,000 + 1 per USDC traded; when spent, one per 10 s."""
+    """Actions per address: 10,000 + 1 per USDC traded; when spent, one per 10 s.
+
+    The adapter describes the counter and keeps it in sync (the venue's own count at
+    connect, the volume its fills trade, the actions it sends by itself); the engine's
+    OMS spends it for every order, amend and cancel it sends (`engine.venue.RateBudget`),
+    refusing an order the venue would refuse rather than holding it back."""
 
     def __init__(
         self,
@@ -127,34 +132,52 @@ class AddressBudget:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self.used = 0
-        self.traded_usdc = 0.0
+        self.traded_usdc = 0.0  # since the last sync
+        self._base_cap = ADDRESS_START_BUFFER
         self._clock = clock
         self._sleep = sleep
         self._last_limited = -1e18
         self.stats = LimitStats()
+        self.refused = 0
 
     @property
     def cap(self) -> int:
-        return ADDRESS_START_BUFFER + int(self.traded_usdc)
+        return self._base_cap + int(self.traded_usdc)
 
     def cancel_cap(self) -> int:
         return min(self.cap + CANCEL_EXTRA, 2 * self.cap)
 
     def sync(self, used: int, cap: int) -> None:
-        """The venue's own count (userRateLimit: nRequestsUsed, nRequestsCap)."""
+        """The venue's own count (userRateLimit: nRequestsUsed, nRequestsCap); volume
+        traded from now on raises the cap from there."""
         self.used = used
-        self.traded_usdc = float(max(cap - ADDRESS_START_BUFFER, 0))
+        self._base_cap = cap
+        self.traded_usdc = 0.0
 
     def traded(self, notional_usdc: float) -> None:
         self.traded_usdc += notional_usdc
 
-    async def acquire(self, n: int = 1, *, cancel: bool = False) -> None:
+    def try_spend(self, n: int = 1) -> str | None:
+        """Spend `n` requests for an order or amend; why not (nothing spent) when the
+        budget is used up and the one request per 10 s was taken."""
+        if self.used + n <= self.cap:
+            self.used += n
+            return None
+        now = self._clock()
+        if now - self._last_limited >= ADDRESS_LIMITED_INTERVAL_S:
+            self._last_limited = now
+            self.used += n
+            return None
+        self.refused += 1
+        return (
+            f"address request budget spent ({self.used} of {self.cap}): one request per "
+            f"{ADDRESS_LIMITED_INTERVAL_S:g} s until more volume trades"
+        )
+
+    def charge(self, n: int = 1, *, cancel: bool = False) -> None:
+        """Count requests that go whatever the budget says (cancels, the kill switch, the
+        adapter's own actions and retries): the venue counts them too."""
         cap = self.cancel_cap() if cancel else self.cap
         if self.used + n > cap:
-            wait = self._last_limited + ADDRESS_LIMITED_INTERVAL_S - self._clock()
-            if wait > 0:
-                self.stats.waits += 1
-                self.stats.waited_s += wait
-                await self._sleep(wait)
             self._last_limited = self._clock()
         self.used += n

@@ -122,7 +122,9 @@ class Trading(VenueCore):
             lo.inflight = False
         lo.inflight = True
         try:
-            statuses = await executor.submit(order_action([wire]), check_cloids=[request.client_id])
+            statuses = await executor.submit(
+                order_action([wire]), check_cloids=[request.client_id], spent=True
+            )
         except OrderRejectedError as exc:
             self._reject(lo, str(exc), self._clock_ns(), _refusal_kind(exc))
             return
@@ -391,7 +393,9 @@ class Trading(VenueCore):
         lo.gone_reason = None
         try:
             statuses = await executor.submit(
-                batch_modify_action([(target, wire)]), check_cloids=[new_cid] if new_cid else ()
+                batch_modify_action([(target, wire)]),
+                check_cloids=[new_cid] if new_cid else (),
+                spent=True,
             )
         except (OrderRejectedError, PrecisionError) as exc:
             statuses = [{"error": str(exc)}]
@@ -574,7 +578,7 @@ class Trading(VenueCore):
         else:
             raise InvalidRequestError("cancel needs a client or venue order id", venue="hl")
         try:
-            statuses = await executor.submit(action, cancel=True)
+            statuses = await executor.submit(action, cancel=True, spent=True)
         except OrderRejectedError as exc:
             statuses = [{"error": str(exc)}]
         status = statuses[0] if statuses else {"error": "the venue returned no status"}

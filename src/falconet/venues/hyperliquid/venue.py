@@ -98,6 +98,7 @@ class HyperliquidVenue(Trading, Recovery):
         if self.user is not None:
             await self._refresh_account()
         if self.executor is not None:
+            await self._sync_budget()
             if self.settings.leverage is not None:
                 await self._pin_leverage(self.settings.leverage)
             if self.settings.dead_man_s is not None:
@@ -274,6 +275,7 @@ class HyperliquidVenue(Trading, Recovery):
             "reconnects": self.counts["reconnects"],
             "rate_limit_waits": waits,
             "rate_limit_errors": self.limiter.stats.limit_errors,
+            "address_budget_refused": self.budget.refused,
             "posts": ex.ws_posts if ex else 0,
             "rest_fallbacks": ex.rest_fallbacks if ex else 0,
             "resends_avoided": ex.resends_avoided if ex else 0,

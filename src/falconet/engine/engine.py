@@ -141,7 +141,9 @@ class Engine:
         for venue, client in self.clients.items():
             oms = OrderManager(client, self._ids, fills=FillGate())
             account = Account()
-            router = Router(venue.value, oms, account)
+            router = Router(
+                venue.value, oms, account, inline_books=client.capabilities.inline_books
+            )
             client.set_sink(router)
             oms.observers.append(self._observe)
             self.venues[venue] = VenueRuntime(client, oms, account, router)

@@ -54,7 +54,9 @@ CLOCK_MARGIN_MS = 2_000  # the connect watermark on our clock: this much early (
 
 class HyperliquidVenue(Trading, Recovery):
     venue = Venue.HYPERLIQUID
-    capabilities = VenueCapabilities(amend_keeps_id=False, amend_keeps_priority=False)
+    capabilities = VenueCapabilities(
+        amend_keeps_id=False, amend_keeps_priority=False, inline_books=True
+    )
 
     # --- lifecycle ----------------------------------------------------------------------
 

@@ -4,10 +4,10 @@ applies it, the runner hands it to the MM strategy, the OMS validates the amend,
 adapter builds, signs (msgpack, keccak, EIP-712, secp256k1) and writes the WebSocket post.
 
 The emulator runs in its own process (so its work is not counted), generating a fast
-market; the engine trades one perp MM against it over loopback. Each order frame is
-matched (by its cloid) to the book frame the strategy acted on: latency = frame written −
-that frame's receipt time. Rate budgets are lifted on both sides: this measures the code
-path, not the venue's allowance.
+market; the engine trades one perp MM against it over loopback. Each order frame sent
+from `on_book` is matched (by its cloid) to the book frame the strategy acted on:
+latency = frame written − that frame's receipt time. Rate budgets are lifted on both
+sides: this measures the code path, not the venue's allowance.
 
     python benchmarks/hl_tick_to_order.py [--updates N] [--max-seconds S] [--busy-poll]
         [--pin-emulator]
@@ -86,13 +86,16 @@ def serve_emulator(ports: Queue[int], user: str, seed: int) -> None:
 
 
 class Probe:
-    """Stamps each request with the receipt time of the book its strategy saw, and each
-    order frame with the time it was written."""
+    """Stamps each request the strategy makes in `on_book` with the receipt time of the
+    book it answers, and each order frame with the time it was written. A request made
+    in another callback (`on_order` re-quoting after an ack, say) answers no book frame:
+    it is counted apart, not timed."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.decided: dict[str, int] = {}  # cloid -> receipt time (ns) of the book frame
         self.latencies_ns: list[int] = []
+        self.not_on_book = 0  # orders sent outside on_book: not counted
         venue: Any = engine.clients[Venue.HYPERLIQUID]
         for name in ("place", "amend"):
             setattr(venue, name, self._stamp(getattr(venue, name)))
@@ -100,12 +103,22 @@ class Probe:
     def _stamp(self, call: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
         def stamped(request: OrderRequest | AmendRequest) -> Awaitable[None]:
             # runs synchronously in the OMS, right after the strategy decided
-            market = self.engine.venues[Venue.HYPERLIQUID].router.markets[request.instrument.id]
+            trigger = self._trigger(request.instrument.id)
+            if trigger is None:
+                self.not_on_book += 1  # answers an order event or a timer, not a book frame
+                return call(request)
             cid = getattr(request, "new_client_id", None) or request.client_id
-            self.decided[cid] = market.book.ts_local
+            self.decided[cid] = trigger
             return call(request)
 
         return stamped
+
+    def _trigger(self, instrument_id: str) -> int | None:
+        """The receipt time of the book an `on_book` in progress answers, if one is."""
+        for runner in self.engine.venues[Venue.HYPERLIQUID].router.runners[instrument_id]:
+            if runner.ctx.trigger_ns is not None:
+                return runner.ctx.trigger_ns
+        return None
 
     def written(self, frame: str | bytes) -> None:
         now = time.time_ns()
@@ -209,7 +222,8 @@ def main(argv: list[str] | None = None) -> None:
     mode = "busy-poll loop" if args.busy_poll else "idle-sleeping loop"
     mode += ", emulator pinned apart" if args.pin_emulator else ""
     print(f"hyperliquid tick to order ({mode}): {n_updates} book updates in {elapsed:.1f} s, "
-          f"{len(lat)} order frames")  # fmt: skip
+          f"{len(lat)} order frames from on_book "
+          f"({probe.not_on_book} more from other callbacks, not timed)")  # fmt: skip
     if not lat:
         print("no order frames were written", file=sys.stderr)
         raise SystemExit(1)

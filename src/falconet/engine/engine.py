@@ -148,7 +148,7 @@ class Engine:
         for account, client in self.clients.items():
             oms = OrderManager(client, self._ids, fills=FillGate())
             balances = Account()
-            router = Router(account, oms, balances)
+            router = Router(account, oms, balances, inline_books=client.capabilities.inline_books)
             client.set_sink(router)
             data = self.data_clients.get(account, client)
             if data is not client:

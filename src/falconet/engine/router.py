@@ -1,7 +1,11 @@
 """The sink of one venue: every event it produces is applied to what the engine knows
 (book, account, orders) and handed to the runners it concerns, synchronously and in the
 order the venue produced them. A malformed or unexpected event is counted and logged;
-it never stops the venue's feed."""
+it never stops the venue's feed.
+
+With `inline_books` (the venue's `VenueCapabilities.inline_books`) a book change goes
+to `Runner.book_updated`, which may call `on_book` right here, inside the venue's call;
+otherwise to `Runner.book_changed`, which queues it for the runner's task."""
 
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ class Router:
     markets: dict[str, MarketState] = field(default_factory=dict)
     runners: dict[str, list[Runner]] = field(default_factory=dict)  # by instrument id
     metrics: MetricsRegistry | None = None
+    inline_books: bool = False
 
     def __post_init__(self) -> None:
         # Handles exist from the start (no None test per event); a registry given later
@@ -97,8 +102,12 @@ class Router:
                 self._unrouted.value += 1
                 return
             if market.apply(event):
+                inline = self.inline_books
                 for runner in self.runners[event.instrument_id]:
-                    runner.book_changed()
+                    if inline:
+                        runner.book_updated()
+                    else:
+                        runner.book_changed()
         elif isinstance(event, Trade):
             market = self.markets.get(event.instrument_id)
             if market is None:

@@ -5,6 +5,14 @@ Market data is conflated: however many book updates arrive while the strategy is
 it gets one `on_book` for the newest book (only if the top of book changed). Order
 events, fills and balances are never conflated.
 
+A book update from a venue whose adapter allows it (`VenueCapabilities.inline_books`)
+reaches `on_book` inside the venue's own call, with no hop through the event loop, when
+the runner is idle: its life has started, nothing is queued ahead (a fill queued before
+the book is still handed over first) and no strategy callback is on the stack (a book
+the strategy's own request made the venue emit is queued, never recursed into). If
+`on_book` raises there, the exception ends the life from the runner's task, as if it had
+been raised there: the supervisor sees it the same way.
+
 A replayed fill that makes the strategy raise is tried again by each new life; after
 `quarantine_after` failed tries it is skipped (quarantined), so one poisonous fill cannot
 keep an entry down. The tries are counted on the runner, which outlives its strategies.
@@ -45,6 +53,13 @@ class Signal(Enum):
     TIMER = "timer"
     SHUTDOWN = "shutdown"  # the engine is stopping: `on_shutdown`, orders still allowed
     STOP = "stop"
+    FAILED = "failed"  # an inline `on_book` raised: wakes the life to end it
+
+
+class _Callbacks:
+    """Whether a strategy callback is on the stack (of any runner: one thread, one loop)."""
+
+    depth = 0
 
 
 Inbound = Event | Signal | LinkedFill
@@ -119,6 +134,7 @@ class Runner:
         self.replay_failures: dict[FillKey, int] = {}  # survives lives, like the runner
         self.quarantined: dict[FillKey, int] = {}  # key -> tries when it was quarantined
         self._book_pending = False
+        self._failure: Exception | None = None  # raised by an inline on_book, not yet re-raised
         self._dirty = False
         self._last_top: object = None  # the book as last shown to on_book (see _book_key)
         self._depth = 1
@@ -150,11 +166,40 @@ class Runner:
         return s is not None and (s.wakeup.on_trade or self._bars_from is BarSource.TRADES)
 
     def book_changed(self) -> None:
+        """Queue one (conflated) book signal for the runner's task."""
         if self._bars_from is BarSource.MID and not self.halted:
             self._mid_bar()
+        self._queue_book()
+
+    def _queue_book(self) -> None:
         if not self._book_pending:
             self._book_pending = True
             self.inbox.put_nowait(Signal.BOOK)
+
+    def book_updated(self) -> None:
+        """A book update, from the venue's own call: handed to `on_book` now when the
+        runner is idle, else conflated like `book_changed`."""
+        if self._bars_from is BarSource.MID and not self.halted:
+            self._mid_bar()  # a bar it completes is queued: the book then waits its turn
+        strategy = self.strategy
+        if strategy is None or not self._idle():
+            self._queue_book()
+            return
+        try:
+            self._run_batch(strategy, [Signal.BOOK])
+        except Exception as exc:  # the life's to end, not the venue's feed: see `run`
+            self._failure = exc
+            self.inbox.put_nowait(Signal.FAILED)
+
+    def _idle(self) -> bool:
+        """Nothing queued, no callback running, the life past its start, not failed."""
+        return (
+            not self._book_pending
+            and self._failure is None
+            and _Callbacks.depth == 0
+            and self.started.is_set()
+            and self.inbox.empty()
+        )
 
     def _mark_dirty(self) -> None:
         self._dirty = True
@@ -201,33 +246,65 @@ class Runner:
         self.running = True
         # a life that ended mid-batch may have left a book signal half-taken
         self._book_pending = False
+        self._failure = None
         self._last_top = None
         timer = self._start_timer(strategy)
         self.lives += 1
         try:
-            strategy.on_start(self.ctx)
-            self._after_batch(strategy)
-            if missed:
-                self._replay(strategy, missed)
-            book = self.ctx.market.book
-            if book.best_bid is not None or book.best_ask is not None:
-                self.book_changed()  # a new life sees the current book at once
+            self._begin(strategy, missed)
             self.started.set()
-            while True:
-                first = await self.inbox.get()
-                batch = [first]
-                while not self.inbox.empty():
-                    batch.append(self.inbox.get_nowait())
-                start = time.perf_counter_ns()
-                done = self._dispatch(strategy, batch)
-                self.m.dispatch_ns.record(time.perf_counter_ns() - start)
-                if done:
-                    return
+            await self._serve(strategy)
         finally:
             self.running = False
             self.started.clear()
             if timer is not None:
                 timer.cancel()
+
+    def _begin(self, strategy: Strategy, missed: list[Fill]) -> None:
+        """`on_start`, then the missed fills, then the current book is queued."""
+        _Callbacks.depth += 1
+        try:
+            strategy.on_start(self.ctx)
+            self._after_batch(strategy)
+            if missed:
+                self._replay(strategy, missed)
+        finally:
+            _Callbacks.depth -= 1
+        book = self.ctx.market.book
+        if book.best_bid is not None or book.best_ask is not None:
+            self.book_changed()  # a new life sees the current book at once
+
+    async def _serve(self, strategy: Strategy) -> None:
+        """Batches from the inbox until STOP, or until an inline `on_book` failed."""
+        while True:
+            batch = [await self.inbox.get()]
+            while not self.inbox.empty():
+                batch.append(self.inbox.get_nowait())
+            if self._failure is not None:
+                self._raise_failure(batch)
+            if self._run_batch(strategy, batch):
+                return
+
+    def _run_batch(self, strategy: Strategy, batch: list[Inbound]) -> bool:
+        """Dispatch one batch, timed, marked as a callback in progress; True on STOP."""
+        _Callbacks.depth += 1
+        start = time.perf_counter_ns()
+        try:
+            done = self._dispatch(strategy, batch)
+        finally:
+            _Callbacks.depth -= 1
+        self.m.dispatch_ns.record(time.perf_counter_ns() - start)
+        return done
+
+    def _raise_failure(self, taken: list[Inbound]) -> None:
+        """End the life with what an inline `on_book` raised. What was queued meanwhile
+        goes back, in order, for the next life (as after a batch that raised here)."""
+        failure, self._failure = self._failure, None
+        assert failure is not None
+        for event in taken:
+            if event is not Signal.FAILED:
+                self.inbox.put_nowait(event)
+        raise failure
 
     def _replay(self, strategy: Strategy, missed: list[Fill]) -> None:
         """The missed fills one by one, so that the one that raises is known."""

@@ -71,6 +71,11 @@ class VenueCapabilities:
     amend_keeps_id: bool  # True: in-place amend; False: cancel-replace
     amend_keeps_priority: bool  # a size decrease keeps the queue position
     id_format: IdFormat = IdFormat.TEXT  # how client order ids are written for this venue
+    # The adapter emits a book event as the last thing it does with a frame, and its
+    # requests emit no market data synchronously: the engine may then run `on_book`
+    # inside the adapter's call (no event-loop hop). The paper venue steps its markets
+    # inside a request, so it does not.
+    inline_books: bool = False
 
 
 class RateBudget(Protocol):

@@ -56,7 +56,10 @@ CLOCK_MARGIN_MS = 2_000  # the connect watermark on our clock: this much early (
 class HyperliquidVenue(Trading, Recovery):
     venue = Venue.HYPERLIQUID
     capabilities = VenueCapabilities(
-        amend_keeps_id=False, amend_keeps_priority=False, id_format=IdFormat.HEX128
+        amend_keeps_id=False,
+        amend_keeps_priority=False,
+        id_format=IdFormat.HEX128,
+        inline_books=True,
     )
 
     # --- lifecycle ----------------------------------------------------------------------

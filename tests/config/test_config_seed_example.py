@@ -12,10 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from falconet.config import DecimalRange, GcSettings, LogLevel, Strategy, load_config
+from falconet.config import (
+    DecimalRange,
+    GcSettings,
+    LogLevel,
+    Strategy,
+    TradingEntry,
+    load_config,
+)
 from falconet.core.enums import Venue
+from falconet.strategies.grid import GridEntryParams
 
 SEED_README = "seeds/000_6eff227c6538a52d.txt"
+
+
+def _grid(entry: TradingEntry) -> GridEntryParams:
+    assert isinstance(entry.params, GridEntryParams)
+    return entry.params
 
 
 @pytest.fixture
@@ -41,8 +54,8 @@ def test_seed_example_validates(seed_config_text: str, tmp_path: Path) -> None:
     assert config.ignored_keys == ("gc",)
 
     summary = [
-        (e.symbol, e.exchange, e.strategy, e.qty, e.grid_interval, e.accumulation_buffer, e.hedge)
-        for e in config.trading
+        (e.symbol, e.exchange, e.strategy, e.qty, p.grid_interval, p.accumulation_buffer, e.hedge)
+        for e, p in ((e, _grid(e)) for e in config.trading)
     ]
     d = Decimal
     assert summary == [
@@ -83,7 +96,7 @@ def test_seed_example_validates(seed_config_text: str, tmp_path: Path) -> None:
             False,
         ),
     ]
-    assert all(e.sell_mult == d("0.999") for e in config.trading)
+    assert all(_grid(e).sell_mult == d("0.999") for e in config.trading)
 
 
 def test_check_says_which_venues_this_version_cannot_trade(

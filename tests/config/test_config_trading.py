@@ -20,6 +20,8 @@ from falconet.config import (
     parse_config_text,
 )
 from falconet.core.enums import Venue
+from falconet.strategies.grid import GridEntryParams
+from falconet.strategies.mm import MMEntryParams
 from tests.config.builders import grid_entry, mm_entry
 
 Load = Callable[..., Config]
@@ -28,6 +30,11 @@ Problems = Callable[..., list[str]]
 
 def _one(load: Load, entry: dict[str, Any]) -> TradingEntry:
     return load({"trading": [entry]}).trading[0]
+
+
+def _grid(entry: TradingEntry) -> GridEntryParams:
+    assert isinstance(entry.params, GridEntryParams)
+    return entry.params
 
 
 def _errors(problems: Problems, *entries: dict[str, Any]) -> list[str]:
@@ -41,36 +48,31 @@ def test_grid_defaults_on_kraken(load: Load) -> None:
         exchange=Venue.KRAKEN,  # dio's default venue
         qty=Decimal("0.0002"),
         strategy=Strategy.GRID,
-        grid_interval=DecimalRange(Decimal("1.0"), Decimal("1.0")),
-        sell_mult=Decimal("1.0"),
-        accumulation_buffer=None,  # not a Kraken setting
-        min_usd_balance=None,
-        max_exposure=None,
+        params=GridEntryParams(
+            grid_interval=DecimalRange(Decimal("1.0"), Decimal("1.0")),
+            sell_mult=Decimal("1.0"),
+            accumulation_buffer=None,  # not a Kraken setting
+            base_accumulation=True,
+            sell_levels=False,
+        ),
         maker_fee=None,
         taker_fee=None,
         testnet=False,
         hedge=False,
         data_feed=None,
-        base_accumulation=True,
-        sell_levels=False,
     )
 
 
 @pytest.mark.parametrize("venue", ["hyperliquid", "lighter", "ibkr", "alpaca", "paper"])
 def test_accumulation_buffer_default_on_accumulation_venues(load: Load, venue: str) -> None:
     entry = _one(load, grid_entry(exchange=venue, symbol="SPY"))
-    assert entry.accumulation_buffer == DecimalRange(Decimal("0.01"), Decimal("0.01"))
+    assert _grid(entry).accumulation_buffer == DecimalRange(Decimal("0.01"), Decimal("0.01"))
 
 
-def test_mm_defaults_leave_grid_settings_unset(load: Load) -> None:
+def test_mm_entry_carries_only_mm_params(load: Load) -> None:
     entry = _one(load, mm_entry(min_usd_balance="50", max_exposure=250))
     assert entry.strategy is Strategy.MM
-    assert entry.grid_interval is None
-    assert entry.sell_mult is None
-    assert entry.accumulation_buffer is None
-    assert entry.base_accumulation is False
-    assert entry.min_usd_balance == Decimal("50")
-    assert entry.max_exposure == Decimal("250")
+    assert entry.params == MMEntryParams(min_usd_balance=Decimal("50"), max_exposure=Decimal(250))
 
 
 @pytest.mark.parametrize(
@@ -106,19 +108,19 @@ def test_exchange_names(load: Load) -> None:
 
 def test_grid_interval_scalar_is_promoted(load: Load) -> None:
     entry = _one(load, grid_entry(grid_interval=0.5))
-    assert entry.grid_interval == DecimalRange(Decimal("0.5"), Decimal("0.5"))
+    assert _grid(entry).grid_interval == DecimalRange(Decimal("0.5"), Decimal("0.5"))
 
 
 def test_grid_interval_pair_is_sorted(load: Load) -> None:
     entry = _one(load, grid_entry(grid_interval=[1.25, 0.25]))
-    assert entry.grid_interval == DecimalRange(Decimal("0.25"), Decimal("1.25"))
+    assert _grid(entry).grid_interval == DecimalRange(Decimal("0.25"), Decimal("1.25"))
 
 
 def test_accumulation_buffer_scalar_and_pair(load: Load) -> None:
     a = _one(load, grid_entry(exchange="ibkr", symbol="TQQQ", accumulation_buffer=25))
     b = _one(load, grid_entry(exchange="ibkr", symbol="TQQQ", accumulation_buffer=[50.0, 25.0]))
-    assert a.accumulation_buffer == DecimalRange(Decimal(25), Decimal(25))
-    assert b.accumulation_buffer == DecimalRange(Decimal("25.0"), Decimal("50.0"))
+    assert _grid(a).accumulation_buffer == DecimalRange(Decimal(25), Decimal(25))
+    assert _grid(b).accumulation_buffer == DecimalRange(Decimal("25.0"), Decimal("50.0"))
 
 
 def test_numbers_are_exact_decimals_from_the_file_text() -> None:
@@ -128,14 +130,15 @@ def test_numbers_are_exact_decimals_from_the_file_text() -> None:
         ' "accumulation_buffer": 0.1, "maker_fee": 0.0001, "taker_fee": 3e-4}]}'
     )
     entry = parse_config_text(text).trading[0]
-    assert entry.grid_interval == DecimalRange(Decimal("0.1"), Decimal("0.3"))
-    assert entry.grid_interval.lo != Decimal.from_float(0.1)  # not the binary approximation
-    assert entry.accumulation_buffer == DecimalRange(Decimal("0.1"), Decimal("0.1"))
+    grid = _grid(entry)
+    assert grid.grid_interval == DecimalRange(Decimal("0.1"), Decimal("0.3"))
+    assert grid.grid_interval.lo != Decimal.from_float(0.1)  # not the binary approximation
+    assert grid.accumulation_buffer == DecimalRange(Decimal("0.1"), Decimal("0.1"))
     assert entry.qty == Decimal("0.35")
-    assert entry.sell_mult == Decimal("0.999")
+    assert grid.sell_mult == Decimal("0.999")
     assert entry.maker_fee == Decimal("0.0001")
     assert entry.taker_fee == Decimal("0.0003")
-    for value in (entry.qty, entry.sell_mult, entry.maker_fee, *entry.grid_interval):
+    for value in (entry.qty, grid.sell_mult, entry.maker_fee, *grid.grid_interval):
         assert isinstance(value, Decimal)
 
 
@@ -146,14 +149,14 @@ def test_json_number_keeps_every_digit_written() -> None:
         ' "grid_interval": 0.12345678901234567891}]}'
     )
     entry = parse_config_text(text).trading[0]
-    assert entry.grid_interval == DecimalRange(
+    assert _grid(entry).grid_interval == DecimalRange(
         Decimal("0.12345678901234567891"), Decimal("0.12345678901234567891")
     )
 
 
 def test_python_floats_convert_through_their_shortest_repr() -> None:
     entry = parse_config({"trading": [grid_entry(grid_interval=[0.1, 0.7])]}).trading[0]
-    assert entry.grid_interval == DecimalRange(Decimal("0.1"), Decimal("0.7"))
+    assert _grid(entry).grid_interval == DecimalRange(Decimal("0.1"), Decimal("0.7"))
 
 
 @given(
@@ -166,7 +169,7 @@ def test_python_floats_convert_through_their_shortest_repr() -> None:
 def test_grid_interval_range_property(values: list[Decimal]) -> None:
     raw: object = values[0] if len(values) == 1 else values
     entry = parse_config({"trading": [grid_entry(grid_interval=raw)]}).trading[0]
-    assert entry.grid_interval == DecimalRange(min(values), max(values))
+    assert _grid(entry).grid_interval == DecimalRange(min(values), max(values))
 
 
 @given(st.decimals(min_value="0.00000001", max_value="1000000", places=8, allow_nan=False))
@@ -191,7 +194,7 @@ def test_switches_and_data_feed(load: Load) -> None:
     alpaca = _one(load, grid_entry(exchange="alpaca", symbol="SPY", data_feed="SIP"))
     assert alpaca.data_feed is DataFeed.SIP
     grid = _one(load, grid_entry(base_accumulation=False, sell_levels=True))
-    assert (grid.base_accumulation, grid.sell_levels) == (False, True)
+    assert (_grid(grid).base_accumulation, _grid(grid).sell_levels) == (False, True)
 
 
 HL = {"exchange": "hyperliquid", "symbol": "HYPE/USDC"}
@@ -387,7 +390,7 @@ def test_dio_readme_hyperliquid_entry_with_hedge_and_testnet(load: Load) -> None
         },
     )
     assert entry.hedge is True
-    assert entry.accumulation_buffer == DecimalRange(Decimal("0.5"), Decimal("5.0"))
+    assert _grid(entry).accumulation_buffer == DecimalRange(Decimal("0.5"), Decimal("5.0"))
 
 
 def test_hl_defaults(load: Load) -> None:

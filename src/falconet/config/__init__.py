@@ -17,6 +17,7 @@ from falconet.config.schema import (
     GcSettings,
     LogLevel,
     Strategy,
+    StrategyParams,
     TradingEntry,
 )
 from falconet.config.secrets import (
@@ -56,6 +57,7 @@ __all__ = [
     "LogLevel",
     "Secret",
     "Strategy",
+    "StrategyParams",
     "TradingEntry",
     "config_to_dict",
     "env_to_dict",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 
 from falconet.config.credentials import missing_credentials
+from falconet.config.params import params_to_values
 from falconet.config.risk import RiskLimits, RiskSettings
 from falconet.config.schema import Config, GcSettings, TradingEntry
 from falconet.config.secrets import (
@@ -18,7 +19,7 @@ from falconet.config.secrets import (
     EnvSettings,
     IbkrMode,
 )
-from falconet.config.trading import ENTRY_FIELDS, applies
+from falconet.config.trading import COMMON_FIELDS, applies
 from falconet.config.values import DecimalRange
 from falconet.core.enums import Venue
 from falconet.observe.redact import MASK, redact
@@ -55,19 +56,36 @@ def _plain(value: object) -> object:
 
 
 def entry_to_dict(entry: TradingEntry) -> dict[str, object]:
-    """The entry under its config key names; keys that do not apply to it are left out,
-    and so are a `risk` block and an `account` label the entry does not have."""
-    out = {
+    """The entry under its config key names, its strategy's keys after `strategy`; keys
+    that do not apply to it are left out, and so are a `risk` block and an `account`
+    label it does not have."""
+    common = {
         field.name: _plain(getattr(entry, field.name))
-        for field in ENTRY_FIELDS
+        for field in COMMON_FIELDS
         if applies(field.name, entry.exchange, entry.strategy)
-        and field.name not in ("risk", "account")
     }
-    if entry.account is not None:
-        out["account"] = entry.account
+    head = ("symbol", "exchange", "qty", "strategy")
+    out = {k: v for k, v in common.items() if k in head}
+    out.update(params_dict(entry))
+    out.update({k: v for k, v in common.items() if k not in head})
     if entry.risk is not None:
         out["risk"] = _set_values(entry.risk)
+    if entry.account is not None:
+        out["account"] = entry.account
     return out
+
+
+def params_dict(entry: TradingEntry) -> dict[str, object]:
+    """The strategy's resolved parameters (defaults filled in) under their config keys."""
+    return {k: _plain(v) for k, v in params_to_values(entry.params, entry.exchange).items()}
+
+
+def resolved_params(config: Config) -> list[dict[str, object]]:
+    """Per entry, the parameters its strategy runs with."""
+    return [
+        {"entry": i, "symbol": e.symbol, "strategy": e.strategy.value, "params": params_dict(e)}
+        for i, e in enumerate(config.trading)
+    ]
 
 
 def _set_values(limits: RiskLimits) -> dict[str, object]:
@@ -175,14 +193,10 @@ class RunLine:
     @classmethod
     def of(cls, index: int, entry: TradingEntry, env: EnvSettings) -> RunLine:
         interval = "-"
-        if entry.grid_interval is not None:
-            lo, hi = (format(v, "f") for v in entry.grid_interval)
-            interval = f"{lo}%" if lo == hi else f"{lo}-{hi}%"
-        extras = []
-        if entry.hedge:
-            extras.append("hedge")
-        if entry.sell_mult is not None and entry.sell_mult < 1:
-            extras.append(f"sell_mult {format(entry.sell_mult, 'f')}")
+        if (spacing := entry.params.interval()) is not None:
+            interval = f"{_span(spacing)}%"
+        extras = ["hedge"] if entry.hedge else []
+        extras += entry.params.highlights()
         return cls(
             index,
             entry.symbol,
@@ -260,6 +274,7 @@ class CheckReport:
             "ignored": list(self.config.ignored_keys),
             "environment": env_to_dict(self.env),
             "runs": [asdict(run) for run in self.runs],
+            "strategy_params": resolved_params(self.config),
             "risk_limits": resolved_limits(self.config),
             "notes": self.notes,
             "warnings": self.warnings,
@@ -282,11 +297,35 @@ class CheckReport:
             lines.append(f"  {name:<{width}}  {shown}{suffix}")
         lines += ["", "would run:"]
         lines += _table(self.runs) if self.runs else ["  nothing"]
+        if self.config.trading:
+            lines += ["", "strategy parameters (defaults filled in):", *_params_lines(self.config)]
         lines += ["", "risk limits (off unless shown):", *_risk_lines(self.config)]
         for title, items in (("notes:", self.notes), ("warnings:", self.warnings)):
             if items:
                 lines += ["", title, *(f"  {item}" for item in items)]
         return redact("\n".join(lines))
+
+
+def _span(value: DecimalRange) -> str:
+    lo, hi = (format(v, "f") for v in value)
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, DecimalRange):
+        return _span(value)
+    if isinstance(value, bool):
+        return json.dumps(value)
+    return "none" if value is None else str(_plain(value))
+
+
+def _params_lines(config: Config) -> list[str]:
+    lines = []
+    for i, entry in enumerate(config.trading):
+        values = params_to_values(entry.params, entry.exchange)
+        shown = ", ".join(f"{k} {_shown(v)}" for k, v in values.items())
+        lines.append(f"  #{i} {entry.symbol} {entry.strategy.value}: {shown or 'none'}")
+    return lines
 
 
 def _risk_lines(config: Config) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 
 from falconet.config.risk import RiskLimits, RiskSettings
 from falconet.config.runtime import HyperliquidSettingsBlock, OrderSettings, PaperSettings
@@ -67,36 +68,45 @@ DEFAULT_LOGGING_LEVEL = LogLevel.INFO
 DEFAULT_CYCLE_MOD = 10_000
 DEFAULT_FNG_CHECK_THRESHOLD = Decimal("1.5")
 DEFAULT_LATENCY_WINDOW_SECONDS = 5.0
-DEFAULT_GRID_INTERVAL = DecimalRange(Decimal("1.0"), Decimal("1.0"))
-DEFAULT_SELL_MULT = Decimal("1.0")
-DEFAULT_ACCUMULATION_BUFFER = DecimalRange(Decimal("0.01"), Decimal("0.01"))
-DEFAULT_BASE_ACCUMULATION = True
-DEFAULT_SELL_LEVELS = False
+
+
+@dataclass(frozen=True)
+class StrategyParams:
+    """Base of the parameters a strategy declares (its own `trading[]` keys, see
+    config/params.py); each strategy package defines a frozen subclass."""
+
+    strategy: ClassVar[Strategy]
+
+    def interval(self) -> DecimalRange | None:
+        """The percent spacing `config check` shows in its run table; None: no such thing."""
+        return None
+
+    def highlights(self) -> tuple[str, ...]:
+        """Settings worth a word in the run table (a value that changes the behaviour)."""
+        return ()
 
 
 @dataclass(frozen=True)
 class TradingEntry:
-    """One instrument on one venue. Settings that do not apply to the entry's venue or
-    strategy are None (or False for switches)."""
+    """One instrument on one venue: the keys every strategy shares, and the strategy's own
+    in `params`. Settings that do not apply to the entry's venue are None (or False)."""
 
     symbol: str
     exchange: Venue
     qty: Decimal
     strategy: Strategy
-    grid_interval: DecimalRange | None  # percent of price; Grid only
-    sell_mult: Decimal | None  # Grid only
-    accumulation_buffer: DecimalRange | None  # quote currency; Grid on accumulation venues
-    min_usd_balance: Decimal | None  # MM only
-    max_exposure: Decimal | None  # MM only
+    params: StrategyParams  # of the class `strategy` declares
     maker_fee: Decimal | None  # fraction; None = venue's live or default fee
     taker_fee: Decimal | None
     testnet: bool
     hedge: bool
     data_feed: DataFeed | None  # Alpaca only; None = adapter default
-    base_accumulation: bool  # Grid only
-    sell_levels: bool  # Grid only
     risk: RiskLimits | None = None  # overrides of the engine-wide pre-trade limits
     account: str | None = None  # label of the venue account; None: the default account
+
+    def __post_init__(self) -> None:
+        if type(self.params).strategy is not self.strategy:
+            raise TypeError(f"{type(self.params).__name__} are not {self.strategy.value} params")
 
     @property
     def key(self) -> tuple[str, Venue, str | None]:

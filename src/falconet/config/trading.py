@@ -1,7 +1,8 @@
 """The `trading[]` entries: one instrument on one venue each.
 
+An entry takes the common keys below plus the keys its strategy declares (config/params.py).
 Besides each value's own type and range, an entry is checked against where a key applies
-(`SCOPES`): a key that would be silently ignored for the entry's venue or strategy is an
+(`scope`): a key that would be silently ignored for the entry's venue or strategy is an
 error, because a setting that does nothing is a setting the trader thinks is protecting
 them.
 """
@@ -15,13 +16,20 @@ from typing import Any, TypeVar
 
 from falconet.config import schema as s
 from falconet.config.fields import Field, Parsed, read_object
+from falconet.config.params import (
+    all_param_fields,
+    build_params,
+    owners,
+    param_fields,
+    param_specs,
+    params_class,
+)
 from falconet.config.problems import InvalidValueError, Location, Problems
 from falconet.config.risk import parse_entry_risk
 from falconet.config.schema import Strategy, TradingEntry
 from falconet.config.values import (
     boolean,
     choice,
-    decimal_range,
     decimal_string,
     decimal_value,
     describe,
@@ -55,11 +63,6 @@ STRATEGY = Field(
     choice(s.STRATEGY_NAMES, "strategy", list(s.STRATEGY_NAMES)),
     required=True,
 )
-GRID_INTERVAL = Field("grid_interval", decimal_range(gt="0"))
-SELL_MULT = Field("sell_mult", decimal_string(gt="0", le="1"))
-ACCUMULATION_BUFFER = Field("accumulation_buffer", decimal_range(ge="0"))
-MIN_USD_BALANCE = Field("min_usd_balance", decimal_value(ge="0"))
-MAX_EXPOSURE = Field("max_exposure", decimal_value(gt="0"))
 # Bounded so that a percentage typed as a fraction (0.16 for 0.16%) is caught;
 # negative values are maker rebates.
 MAKER_FEE = Field("maker_fee", nullable(decimal_value(ge="-0.01", le="0.01", hint=_FEE_HINT)))
@@ -70,30 +73,21 @@ DATA_FEED = Field(
     "data_feed",
     choice({f.value: f for f in s.DataFeed}, "data feed", [f.value for f in s.DataFeed]),
 )
-BASE_ACCUMULATION = Field("base_accumulation", boolean)
-SELL_LEVELS = Field("sell_levels", boolean)
 RISK = Field("risk", parse_entry_risk)
 ACCOUNT = Field("account", account_label)
 
-ENTRY_FIELDS: tuple[Field[Any], ...] = (
+# The keys every entry takes; a strategy's own keys come from its params class and are
+# listed between these and `risk`.
+COMMON_FIELDS: tuple[Field[Any], ...] = (
     SYMBOL,
     EXCHANGE,
     QTY,
-    GRID_INTERVAL,
-    SELL_MULT,
-    ACCUMULATION_BUFFER,
     STRATEGY,
-    MIN_USD_BALANCE,
-    MAX_EXPOSURE,
     MAKER_FEE,
     TAKER_FEE,
     TESTNET,
     HEDGE,
     DATA_FEED,
-    BASE_ACCUMULATION,
-    SELL_LEVELS,
-    RISK,
-    ACCOUNT,
 )
 
 # Keys of newer dio versions that falconet does not implement.
@@ -109,25 +103,7 @@ class Scope:
     why: Mapping[Venue, str] = field(default_factory=dict)
 
 
-# Venues whose Grid retains part of each sell once profit covers the buffer.
-ACCUMULATION_VENUES = frozenset(
-    {Venue.HYPERLIQUID, Venue.LIGHTER, Venue.IBKR, Venue.ALPACA, Venue.PAPER}
-)
-_GRID = frozenset({Strategy.GRID})
-_MM = frozenset({Strategy.MM})
-
 SCOPES: dict[str, Scope] = {
-    "grid_interval": Scope(strategies=_GRID),
-    "sell_mult": Scope(strategies=_GRID),
-    "base_accumulation": Scope(strategies=_GRID),
-    "sell_levels": Scope(strategies=_GRID),
-    "accumulation_buffer": Scope(
-        venues=ACCUMULATION_VENUES,
-        strategies=_GRID,
-        why={Venue.KRAKEN: "Kraken sells qty × sell_mult directly, without a profit buffer"},
-    ),
-    "min_usd_balance": Scope(strategies=_MM),
-    "max_exposure": Scope(strategies=_MM),
     "testnet": Scope(
         venues=frozenset({Venue.HYPERLIQUID, Venue.LIGHTER, Venue.IBKR, Venue.ALPACA}),
         why={
@@ -140,26 +116,45 @@ SCOPES: dict[str, Scope] = {
 }
 
 
+def entry_fields(strategy: Strategy | None) -> tuple[Field[Any], ...]:
+    """The keys an entry of `strategy` takes (every strategy's when it is not known)."""
+    own = param_fields(params_class(strategy)) if strategy is not None else all_param_fields()
+    return (*COMMON_FIELDS, *own, RISK, ACCOUNT)
+
+
+def scope(key: str, strategy: Strategy | None) -> Scope | None:
+    """Where `key` applies: a common key's scope, or a strategy key's (its venues as the
+    entry's strategy declares them, else as the first strategy that has it does)."""
+    if key in SCOPES:
+        return SCOPES[key]
+    declared_by = owners(key)
+    if not declared_by:
+        return None
+    first = strategy if strategy in declared_by else declared_by[0]
+    spec = param_specs(params_class(first))[key]
+    return Scope(spec.venues, frozenset(declared_by), spec.why)
+
+
 def applies(key: str, venue: Venue, strategy: Strategy) -> bool:
     """Whether `key` has an effect on an entry with this venue and strategy."""
-    scope = SCOPES.get(key)
-    if scope is None:
+    where = scope(key, strategy)
+    if where is None:
         return True
-    venue_ok = scope.venues is None or venue in scope.venues
-    strategy_ok = scope.strategies is None or strategy in scope.strategies
+    venue_ok = where.venues is None or venue in where.venues
+    strategy_ok = where.strategies is None or strategy in where.strategies
     return venue_ok and strategy_ok
 
 
 def _scope_problem(key: str, venue: Venue | None, strategy: Strategy | None) -> str | None:
-    scope = SCOPES.get(key)
-    if scope is None:
+    where = scope(key, strategy)
+    if where is None:
         return None
-    if venue is not None and scope.venues is not None and venue not in scope.venues:
-        allowed = ", ".join(v.value for v in s.TRADING_VENUES if v in scope.venues)
-        why = f" ({scope.why[venue]})" if venue in scope.why else ""
+    if venue is not None and where.venues is not None and venue not in where.venues:
+        allowed = ", ".join(v.value for v in s.TRADING_VENUES if v in where.venues)
+        why = f" ({where.why[venue]})" if venue in where.why else ""
         return f"not allowed on exchange {venue.value}{why}; allowed on: {allowed}"
-    if strategy is not None and scope.strategies is not None and strategy not in scope.strategies:
-        wanted = " or ".join(st.value for st in scope.strategies)
+    if strategy is not None and where.strategies is not None and strategy not in where.strategies:
+        wanted = " or ".join(st.value for st in s.Strategy if st in where.strategies)
         return f"only applies to strategy {wanted}, but this entry's strategy is {strategy.value}"
     return None
 
@@ -175,7 +170,6 @@ def _quietly(field: Field[T], raw: dict[str, object], at: Location) -> T | None:
 
 
 def _build(p: Parsed, venue: Venue, strategy: Strategy) -> TradingEntry:
-    grid = strategy is Strategy.GRID
     symbol = p.get(SYMBOL)
     qty = p.get(QTY)
     assert symbol is not None and qty is not None  # required keys, checked by read_object
@@ -184,22 +178,12 @@ def _build(p: Parsed, venue: Venue, strategy: Strategy) -> TradingEntry:
         exchange=venue,
         qty=qty,
         strategy=strategy,
-        grid_interval=p.get(GRID_INTERVAL, s.DEFAULT_GRID_INTERVAL) if grid else None,
-        sell_mult=p.get(SELL_MULT, s.DEFAULT_SELL_MULT) if grid else None,
-        accumulation_buffer=(
-            p.get(ACCUMULATION_BUFFER, s.DEFAULT_ACCUMULATION_BUFFER)
-            if applies("accumulation_buffer", venue, strategy)
-            else None
-        ),
-        min_usd_balance=p.get(MIN_USD_BALANCE),
-        max_exposure=p.get(MAX_EXPOSURE),
+        params=build_params(params_class(strategy), p, venue),
         maker_fee=p.get(MAKER_FEE),
         taker_fee=p.get(TAKER_FEE),
         testnet=p.get(TESTNET, False),
         hedge=p.get(HEDGE, False),
         data_feed=p.get(DATA_FEED),
-        base_accumulation=p.get(BASE_ACCUMULATION, s.DEFAULT_BASE_ACCUMULATION) and grid,
-        sell_levels=p.get(SELL_LEVELS, s.DEFAULT_SELL_LEVELS) and grid,
         risk=p.get(RISK),
         account=p.get(ACCOUNT),
     )
@@ -219,7 +203,8 @@ def parse_entry(raw: object, at: Location) -> TradingEntry:
             at.child(key).report(reason)
             out_of_scope.append(key)
     # Keys out of scope are not parsed: the fix is to remove them, whatever their value.
-    parsed = read_object(raw, at, ENTRY_FIELDS, ENTRY_HINTS, skip=out_of_scope)
+    known = entry_fields(strategy)
+    parsed = read_object(raw, at, known, ENTRY_HINTS, skip=out_of_scope)
     if not parsed.ok or venue is None or strategy is None:
         raise InvalidValueError(None)
     return _build(parsed, venue, strategy)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
-from falconet.config.schema import Config, Strategy, TradingEntry
+from falconet.config.schema import Config, TradingEntry
 from falconet.config.values import DecimalRange
 from falconet.core.enums import Venue
 from falconet.core.instrument import Instrument
 from falconet.strategies.fear_greed import FearGreedSource
 from falconet.strategies.grid.params import (
     DEFAULT_ACCUMULATION_BUFFER,
-    DEFAULT_GRID_INTERVAL,
+    GridEntryParams,
     GridParamError,
     GridParams,
     venue_flags,
@@ -23,17 +22,21 @@ from falconet.strategies.params import ParamError, decimal_param, text_params
 
 
 def params_from_entry(entry: TradingEntry, config: Config) -> GridParams:
-    if entry.strategy is not Strategy.GRID:
+    """The entry's Grid keys, with its qty and fee, the top-level Fear & Greed threshold
+    and the venue's flags."""
+    own = entry.params
+    if not isinstance(own, GridEntryParams):
         raise GridParamError(f"{entry.symbol}: strategy {entry.strategy.value} is not Grid")
     return GridParams(
         qty=entry.qty,
         flags=venue_flags(entry.exchange),
-        grid_interval=entry.grid_interval or DEFAULT_GRID_INTERVAL,
-        sell_mult=entry.sell_mult if entry.sell_mult is not None else Decimal(1),
-        accumulation_buffer=entry.accumulation_buffer or DEFAULT_ACCUMULATION_BUFFER,
+        grid_interval=own.grid_interval,
+        sell_mult=own.sell_mult,
+        # Kraken has none (it sells with the multiplier); the grid still wants a value.
+        accumulation_buffer=own.accumulation_buffer or DEFAULT_ACCUMULATION_BUFFER,
         fng_check_threshold=config.fng_check_threshold,
         maker_fee=entry.maker_fee,
-        persist=entry.base_accumulation,
+        persist=own.base_accumulation,
     )
 
 

@@ -1,8 +1,9 @@
 """Grid parameters and the per-venue behaviour flags.
 
-`GridParams` holds what a trading entry configures (sizes in base units as Decimal,
-ranges resolved later with Fear & Greed); `VenueFlags` holds how the grid behaves on one
-venue. Timing constants are module-level: they are part of the strategy's contract, not
+`GridEntryParams` declares the Grid's own `trading[]` keys (type, default, bounds, doc);
+`GridParams` is what one grid runs with: those values, the entry's qty and fee, the
+top-level Fear & Greed threshold and `VenueFlags`, how the grid behaves on one venue.
+Timing constants are module-level: they are part of the strategy's contract, not
 settings.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from falconet.config.values import DecimalRange
+from falconet.config.params import param
+from falconet.config.schema import Strategy, StrategyParams
+from falconet.config.values import DecimalRange, boolean, decimal_range, decimal_string
 from falconet.core.enums import Venue
 from falconet.core.errors import FalconetError
 from falconet.core.instrument import Instrument
@@ -189,3 +192,45 @@ class GridParams:
                 f"{instrument.size_str(instrument.lot)} of {instrument.symbol}"
             )
         return units
+
+
+# Venues whose Grid retains part of each sell once profit covers the buffer.
+ACCUMULATION_VENUES = frozenset(
+    {Venue.HYPERLIQUID, Venue.LIGHTER, Venue.IBKR, Venue.ALPACA, Venue.PAPER}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GridEntryParams(StrategyParams):
+    """The Grid's own keys of a `trading[]` entry, under their config names."""
+
+    strategy = Strategy.GRID
+
+    grid_interval: DecimalRange = param(
+        decimal_range(gt="0"),
+        DEFAULT_GRID_INTERVAL,
+        "percent of price between the buy and the sells, [lo, hi] resolved with Fear & Greed",
+    )
+    sell_mult: Decimal = param(
+        decimal_string(gt="0", le="1"),
+        Decimal("1.0"),
+        "sell size = qty × sell_mult; below 1 retains part of each sell",
+    )
+    # None on Kraken, which sells qty × sell_mult with no profit gate.
+    accumulation_buffer: DecimalRange | None = param(
+        decimal_range(ge="0"),
+        DEFAULT_ACCUMULATION_BUFFER,
+        "quote-currency profit to exceed before a sliver is retained, [lo, hi]",
+        venues=ACCUMULATION_VENUES,
+        why={Venue.KRAKEN: "Kraken sells qty × sell_mult directly, without a profit buffer"},
+    )
+    base_accumulation: bool = param(boolean, True, "keep the accumulation state across restarts")
+    sell_levels: bool = param(
+        boolean, False, "accepted for dio; the ladder is re-read from the venue's open orders"
+    )
+
+    def interval(self) -> DecimalRange:
+        return self.grid_interval
+
+    def highlights(self) -> tuple[str, ...]:
+        return (f"sell_mult {format(self.sell_mult, 'f')}",) if self.sell_mult < 1 else ()

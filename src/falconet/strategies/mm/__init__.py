@@ -2,6 +2,7 @@
 with balance limits that pause quoting and sell the free base."""
 
 from falconet.strategies.mm.factory import mm_from_entry
+from falconet.strategies.mm.params import MMEntryParams
 from falconet.strategies.mm.pricing import (
     DEFAULT_MAKER_FEE,
     MIN_EDGE,
@@ -14,6 +15,7 @@ from falconet.strategies.mm.strategy import MarketMaker
 __all__ = [
     "DEFAULT_MAKER_FEE",
     "MIN_EDGE",
+    "MMEntryParams",
     "MarketMaker",
     "MarketMakerStatus",
     "mm_from_entry",

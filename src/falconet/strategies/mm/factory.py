@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from falconet.config.schema import Config, TradingEntry
-from falconet.config.schema import Strategy as ConfigStrategy
 from falconet.core.errors import ConfigError
 from falconet.core.instrument import Instrument
+from falconet.strategies.mm.params import MMEntryParams
 from falconet.strategies.mm.strategy import MarketMaker
 from falconet.strategies.params import ParamError, decimal_param, text_params
 
@@ -18,7 +18,8 @@ def mm_from_entry(entry: TradingEntry, config: Config, instrument: Instrument) -
     and must stay at or above the venue minimum; fee overrides and the two balance
     limits pass through; `cycle_mod` paces the debug status line, as in dio."""
     where = f"{config.source}: trading[{entry.symbol}@{entry.exchange}]"
-    if entry.strategy is not ConfigStrategy.MM:
+    own = entry.params
+    if not isinstance(own, MMEntryParams):
         raise ConfigError(f"{where}.strategy: {entry.strategy} is not MM")
     qty = instrument.floor_size(entry.qty)
     minimum = max(instrument.min_size, instrument.lot)
@@ -32,8 +33,8 @@ def mm_from_entry(entry: TradingEntry, config: Config, instrument: Instrument) -
         qty=qty,
         maker_fee=entry.maker_fee,
         taker_fee=entry.taker_fee,
-        min_usd_balance=entry.min_usd_balance,
-        max_exposure=entry.max_exposure,
+        min_usd_balance=own.min_usd_balance,
+        max_exposure=own.max_exposure,
         status_every=config.cycle_mod,
     )
 

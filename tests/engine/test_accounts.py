@@ -146,3 +146,31 @@ async def test_two_paper_accounts_keep_their_own_books_and_files(tmp_path: Path)
     finally:
         await again.stop()
     assert adopted == {"paper": len(ids["paper"]), "paper:SIDE": len(ids["paper:SIDE"])}
+
+
+def test_two_accounts_on_one_address_and_two_hedges_on_one_perp_are_refused(
+    tmp_path: Path,
+) -> None:
+    from falconet.engine.build import hedge_plans
+
+    cfg = config({"trading": [MM, {**MM, "symbol": "ETH", "account": "b"}]})
+    same = load_env_settings(
+        {"HYPERLIQUID_PRIVATE_KEY": "11" * 32, "HYPERLIQUID_PRIVATE_KEY_B": "11" * 32},
+        dotenv_path=None,
+    )
+    with pytest.raises(ConfigError, match=r"accounts .* and B trade the same address"):
+        make_venues(cfg, plan(cfg, paper=False), tmp_path, same)
+    grid = {"exchange": "hyperliquid", "strategy": "Grid", "qty": "1", "hedge": True}
+    two = config({"trading": [{**grid, "symbol": "HYPE/USDC"}, {**grid, "symbol": "HYPE/USDH"}]})
+    with pytest.raises(ConfigError, match="would both hedge on HYPE"):
+        hedge_plans(two, plan(two, paper=False))
+
+
+def test_a_labelled_account_without_its_own_url_is_warned_about() -> None:
+    cfg = config({"trading": [MM, {**MM, "account": "b"}]})
+    env = load_env_settings(
+        {"HYPERLIQUID_BASE_URL": "http://127.0.0.1:8555", "HYPERLIQUID_PRIVATE_KEY_B": "22" * 32},
+        dotenv_path=None,
+    )
+    [warning] = [w for w in config_warnings(cfg, env) if "BASE_URL_B" in w]
+    assert warning.startswith("HYPERLIQUID_BASE_URL is set but HYPERLIQUID_BASE_URL_B is not")

@@ -377,3 +377,34 @@ async def test_a_working_order_that_ended_while_down_is_settled_at_start() -> No
     assert again.state.working is None and again.state.short_sent == PERP.size("1")
     again.on_spot_fill(spot_fill(Side.SELL, "1", tid="s"))  # nothing short: the cycle ends
     assert again.state.open is False
+
+
+async def test_a_short_that_filled_while_down_is_taken_from_the_venue_and_covered() -> None:
+    hedger, _, store = make()
+    hedger.on_spot_fill(spot_fill(Side.BUY, "1"))
+    await settle()
+    again, venue2, _ = make(store)  # the short filled while the engine was down
+    again.start(-PERP.size("1"))
+    assert again.state.short_filled == PERP.size("1") and again.state.working is None
+    again.on_spot_fill(spot_fill(Side.SELL, "1", tid="s"))
+    await settle()
+    [cover] = venue2.placed
+    assert (cover.side, cover.quantity, cover.reduce_only) == (Side.BUY, PERP.size("1"), True)
+
+
+async def test_under_a_halt_opens_are_refused_but_covers_and_the_close_go_out() -> None:
+    from falconet.risk import GLOBAL, RiskEngine, TradingState
+
+    hedger, venue, _ = make()
+    risk = RiskEngine()
+    hedger.ctx.attach_risk(risk, risk.add_entry(KEY, "hyperliquid", hedger.ctx))
+    hedger.ctx.reduce_only_ungated = True  # as the engine sets it for a hedge
+    risk.trip(GLOBAL, TradingState.HALTED, reason="test", rule="kill_switch", now_ns=1)
+    hedger.on_spot_fill(spot_fill(Side.BUY, "1"))
+    await settle()
+    assert venue.placed == [] and hedger.state.open is False  # the open was refused
+    hedger.state.open, hedger.state.short_filled = True, PERP.size("1")  # a short from before
+    hedger.shutdown()
+    await settle()
+    [close] = venue.placed
+    assert (close.side, close.reduce_only) == (Side.BUY, True)

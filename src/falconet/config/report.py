@@ -172,7 +172,7 @@ def entry_mode(entry: TradingEntry, env: EnvSettings) -> str:
         return "simulated"
     if entry.exchange is Venue.IBKR:
         # The gateway's mode decides; a live gateway trades live whatever the entry says.
-        return env.ibkr.trading_mode.value
+        return env.for_account(entry.account).ibkr.trading_mode.value
     if entry.testnet:
         return "paper" if entry.exchange is Venue.ALPACA else "testnet"
     return "live"
@@ -222,11 +222,28 @@ def untradable_warning(config: Config) -> list[str]:
     ]
 
 
+def _labelled_url_warnings(config: Config, env: EnvSettings) -> list[str]:
+    """A labelled account does not inherit HYPERLIQUID_BASE_URL: with only the plain one
+    set (an emulator, say), it would go to the network its entries name."""
+    if not env.is_set("HYPERLIQUID_BASE_URL"):
+        return []
+    labels = dict.fromkeys(
+        e.account for e in config.trading if e.account and e.exchange is Venue.HYPERLIQUID
+    )
+    return [
+        f"HYPERLIQUID_BASE_URL is set but HYPERLIQUID_BASE_URL_{label} is not: account "
+        f"{label} uses the network its entries name, not that URL"
+        for label in labels
+        if label and env.for_account(label).hyperliquid.base_url is None
+    ]
+
+
 def config_warnings(config: Config, env: EnvSettings) -> list[str]:
     warnings = untradable_warning(config)
     warnings += [gap.describe(config) for gap in missing_credentials(config, env)]
     if not config.trading:
         warnings.append("trading is empty: nothing would run")
+    warnings += _labelled_url_warnings(config, env)
     ibkr = [i for i, e in enumerate(config.trading) if e.exchange is Venue.IBKR]
     live = env.ibkr.trading_mode is IbkrMode.LIVE
     for i in ibkr:

@@ -130,10 +130,13 @@ class DemoTracker:
         self.resting = {e.key: (e.buys, e.sells) for e in self.entries()}
 
     def balances(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """By asset; with several venue accounts, by "account:asset" (one account's USDC
+        must not hide another's)."""
         out: dict[str, tuple[Decimal, Decimal]] = {}
-        for rt in self.engine.venues.values():
+        several = len(self.engine.venues) > 1
+        for account, rt in self.engine.venues.items():
             for asset, b in sorted(rt.account.balances.items()):
-                out[asset] = (b.total, b.free)
+                out[f"{account}:{asset}" if several else asset] = (b.total, b.free)
         return out
 
     def summary(self, *, wall_s: float, sim_s: float, stopped: str) -> dict[str, Any]:

@@ -86,9 +86,18 @@ def hedge_plans(config: Config, plans: list[EntryPlan]) -> list[EntryPlan]:
             key = f"{HEDGE}:{symbol}:{p.account}:{p.symbol}"
             out.append(EntryPlan(p.entry, p.venue, key, p.account, symbol, hedges=p))
     traded = {(p.account, p.symbol.upper()): p for p in plans}
+    hedging: dict[tuple[str, str], EntryPlan] = {}
     for h in out:
+        assert h.hedges is not None
+        first = hedging.setdefault((h.account, h.symbol.upper()), h)
+        if first is not h and first.hedges is not None:
+            raise ConfigError(
+                f"{config.source}: {first.hedges.symbol} and {h.hedges.symbol} on "
+                f"{h.account} would both hedge on {h.symbol}: one position, two owners; "
+                "hedge one of them"
+            )
         clash = traded.get((h.account, h.symbol.upper()))
-        if clash is not None and h.hedges is not None:
+        if clash is not None:
             raise ConfigError(
                 f"{config.source}: {clash.symbol} on {clash.account} is traded by an entry and "
                 f"also hedges {h.hedges.symbol}: both would share one position; trade it "

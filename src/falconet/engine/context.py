@@ -45,6 +45,9 @@ class LiveContext:
         # local time of the book update the strategy is reacting to, while in on_book
         self.trigger_ns: int | None = None
         self.time_scale = 1.0  # venue-clock seconds per wall second (a fast paper venue)
+        # reduce-only orders skip the risk rules, like the kill switch's closes (a
+        # hedge's covers and its close at shutdown only ever shrink its short)
+        self.reduce_only_ungated = False
 
     def attach_risk(self, risk: RiskEngine, entry: EntryRisk) -> None:
         """Every order from now on passes `risk` before the OMS."""
@@ -140,7 +143,7 @@ class LiveContext:
             intent=intent,
             level=level,
             ts=now,
-            gate=self._gate(order, now),
+            gate=None if reduce_only and self.reduce_only_ungated else self._gate(order, now),
         )
 
     def cancel(self, client_id: str) -> None:

@@ -221,6 +221,7 @@ class Engine:
         fees = fee_rates(p.entry.maker_fee, p.entry.taker_fee, rt.client.fee_rates(inst))
         clock = self.clock(p.account)
         ctx = LiveContext(owner, rt.oms, market, rt.account, clock, fees, _no_op)
+        ctx.reduce_only_ungated = p.hedges is not None
         # a hedge trades another instrument than its entry: the engine-wide limits apply
         limits = self.config.risk.limits if p.hedges else self.config.limits_for(p.entry)
         risk = self.risk.add_entry(p.key, p.account, ctx, limits)
@@ -403,7 +404,7 @@ class Engine:
         inst = slot.instrument
         self.journal.record_order(
             m.order,
-            venue=slot.plan.venue,
+            venue=slot.plan.account,  # the account id: the venue's name for its default
             strategy=slot.plan.strategy_name,
             symbol=slot.plan.symbol,
             price_decimals=inst.price_decimals,
@@ -421,7 +422,7 @@ class Engine:
         inst = slot.instrument
         self.journal.record_fill(
             fill,
-            venue=slot.plan.venue,
+            venue=slot.plan.account,  # the account id: the venue's name for its default
             strategy=slot.plan.strategy_name,
             symbol=slot.plan.symbol,
             price_decimals=inst.price_decimals,
@@ -466,7 +467,15 @@ class Engine:
         """Strategies with an `on_shutdown` (a hedge closing its short): their orders are
         canceled and get a moment to end, then each says its last word. A strategy that
         fails here is logged; the stop goes on."""
-        slots = [s for s in self.all_slots() if s.runner.running and _wants_shutdown(s)]
+        wanting = [s for s in self.all_slots() if _wants_shutdown(s)]
+        for slot in wanting:
+            if not slot.runner.running:  # restarting or halted: nobody to ask
+                log.error(
+                    "strategy not running at the stop: its on_shutdown is skipped "
+                    "(a hedge's short stays open: close it by hand or with the kill switch)",
+                    runner=slot.plan.key,
+                )
+        slots = [s for s in wanting if s.runner.running]
         if not slots:
             return
         for slot in slots:

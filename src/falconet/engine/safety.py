@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from falconet.core.enums import InstrumentKind, OrderType, Side, TimeInForce
+from falconet.core.events import PositionUpdate
 from falconet.core.ids import Intent
 from falconet.core.instrument import Instrument
 from falconet.core.orders import OrderStatus
@@ -88,21 +89,32 @@ async def kill_all(
 
 
 async def _refresh_positions(holdings: list[Holding]) -> None:
-    """Perp positions as the venue lists them now: a fill of a moment ago may not have
-    reached the streamed account yet, and the close must cover it. A venue that does not
-    answer leaves the streamed figures."""
-    seen: set[int] = set()
+    """Perp positions as each account's venue lists them now, all accounts at once: a fill
+    of a moment ago may not have reached the streamed account yet, and the close must
+    match it. A perp the venue no longer lists is flat. A venue that does not answer
+    leaves the streamed figures."""
+    accounts: dict[int, list[Holding]] = {}
     for h in holdings:
-        if h.instrument.kind is not InstrumentKind.PERP or id(h.oms) in seen:
-            continue
-        seen.add(id(h.oms))
-        try:
-            positions = await asyncio.wait_for(h.oms.venue.positions(), POSITIONS_WAIT_S)
-        except Exception as exc:  # the kill goes on with what it knows
-            log.error("kill switch: positions not refreshed", error=describe_error(exc))
-            continue
-        for position in positions:
-            h.account.apply(position)
+        if h.instrument.kind is InstrumentKind.PERP:
+            accounts.setdefault(id(h.oms), []).append(h)
+    await asyncio.gather(*(_refresh_account(group) for group in accounts.values()))
+
+
+async def _refresh_account(group: list[Holding]) -> None:
+    h = group[0]
+    try:
+        positions = await asyncio.wait_for(h.oms.venue.positions(), POSITIONS_WAIT_S)
+    except Exception as exc:  # the kill goes on with what it knows
+        log.error("kill switch: positions not refreshed", error=describe_error(exc))
+        return
+    listed = {p.instrument_id for p in positions}
+    for position in positions:
+        h.account.apply(position)
+    for held in group:
+        inst = held.instrument.id
+        if inst not in listed and inst in h.account.positions:
+            flat = PositionUpdate(ts_exchange=0, ts_local=0, instrument_id=inst, size=0)
+            h.account.apply(flat)
 
 
 def _by_instrument(holdings: Iterable[Holding]) -> list[list[Holding]]:

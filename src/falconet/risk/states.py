@@ -50,7 +50,8 @@ class ScopeState:
 
 
 class StateBoard:
-    """The states of every scope. Keys: "global", "account:<venue>:<label>", "entry:<key>"."""
+    """The states of every scope. Keys: "global", "account:<account id>" (the venue's name
+    for its default account, "<venue>:<label>" for a labelled one), "entry:<key>"."""
 
     def __init__(self) -> None:
         self.scopes: dict[str, ScopeState] = {GLOBAL: ScopeState()}

@@ -43,8 +43,9 @@ class Wakeup:
 
 @dataclass(frozen=True, slots=True)
 class OpenOrder:
-    """A live order on the strategy's instrument, as the venue last told us. `strategy`
-    is who placed it (decoded from its client id); None for orders not placed by falconet."""
+    """An order on the strategy's instrument, as the venue last told us: a live one
+    (`open_orders`), or an ended one the engine still remembers (`order`). `strategy` is
+    who placed it (decoded from its client id); None for orders not placed by falconet."""
 
     client_id: str
     side: Side

@@ -69,14 +69,7 @@ class HedgeState:
         if not data:
             return cls()
         known = {k: data[k] for k in vars(cls()) if k in data}
-        for k in (
-            "target",
-            "short_sent",
-            "short_filled",
-            "working_size",
-            "working_filled",
-            "cycles",
-        ):
+        for k in INT_FIELDS:
             if k in known:
                 known[k] = int(known[k])
         return cls(**known)
@@ -104,10 +97,25 @@ class HedgeStrategy(Strategy):
         return {**self.state.to_dict(), "ignored_buys": self.ignored_buys}
 
     def on_start(self, ctx: Context) -> None:
+        """A (re)start: the venue's position says what our shorts filled while we were
+        down (their fills are not replayed to a hedge), within what the cycle sent."""
         st = self.state
-        if st.working is not None and ctx.order(st.working) is None:
-            # it ended while we were down (the venue no longer lists it): count it as sent
-            self._working_ended(ctx, None, unfilled=0)
+        if st.working is not None:
+            order = ctx.order(st.working)
+            if order is None:  # it ended while we were down: the venue no longer lists it
+                self._working_ended(ctx, None, unfilled=0)
+            else:  # adopted: its fills so far are as the venue lists them
+                st.working_filled = order.filled
+        venue_short = max(-ctx.position(), 0)
+        if st.open and st.short_filled < min(venue_short, st.short_sent):
+            log.warning(
+                "hedge short filled while down: taking the venue's",
+                hedge=self.perp.id,
+                ours=self.perp.size_str(st.short_filled),
+                venue=self.perp.size_str(venue_short),
+            )
+            st.short_filled = min(venue_short, st.short_sent)
+            ctx.state_changed()
         self._sync_position(ctx, ctx.position())
 
     def _sync_position(self, ctx: Context, venue_size: int) -> None:

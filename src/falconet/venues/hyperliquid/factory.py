@@ -22,11 +22,20 @@ class HyperliquidFactory:
         return symbol.split("/", 1)[0].upper() if "/" in symbol else None
 
     def check(self, plans: Sequence[AccountPlan]) -> None:
+        seen: dict[str, AccountPlan] = {}
         for plan in plans:
             if len({e.testnet for e in plan.entries}) > 1:
                 raise ConfigError(
                     f"{plan.config.source}: hyperliquid entries{_on(plan)} mix testnet true "
                     "and false; one account trades one Hyperliquid network"
+                )
+            user = _trading_address(plan)
+            other = seen.setdefault(user, plan) if user else plan
+            if other is not plan:
+                raise ConfigError(
+                    f"{plan.config.source}: the hyperliquid accounts {_name(other)} and "
+                    f"{_name(plan)} trade the same address {user}: they would share one "
+                    "position and one request budget; give each its own account"
                 )
 
     def build_data(self, plan: AccountPlan) -> VenueClient | None:
@@ -68,6 +77,22 @@ def _base_url(plan: AccountPlan) -> str:
             f'entries{_on(plan)} say "testnet": {str(testnet).lower()}; fix one of them'
         )
     return (given or wanted).rstrip("/")
+
+
+def _trading_address(plan: AccountPlan) -> str | None:
+    """The address an account trades for: its vault, its wallet, or its key's own."""
+    hl = plan.env.hyperliquid
+    if hl.vault_address or hl.wallet_address:
+        return (hl.vault_address or hl.wallet_address or "").lower()
+    if hl.private_key is None:
+        return None
+    from eth_account import Account  # noqa: PLC0415 - only with a key to check
+
+    return str(Account.from_key(hl.private_key.reveal()).address).lower()
+
+
+def _name(plan: AccountPlan) -> str:
+    return plan.label or "(default)"
 
 
 def _on(plan: AccountPlan) -> str:

@@ -108,6 +108,29 @@ def test_first_seq_chain_spot_rules() -> None:
     assert book.apply_delta([], [], seq=110, first_seq=106) is BookStatus.GAP
 
 
+def test_futures_bridge_accepts_the_pu_continuation_and_the_diff_ending_at_the_snapshot() -> None:
+    """USD-M / COIN-M ids are not contiguous: after a snapshot at L the first diff may start
+    past L + 1 while its pu == L; it continues the book exactly. The diff with u == L is
+    the first to process (U <= L <= u); one with u < L is stale."""
+    book = L2Book("X")
+    book.apply_snapshot([(99, 1)], [(101, 1)], seq=100)
+    assert book.apply_delta([], [], seq=99, first_seq=90, prev_seq=89) is BookStatus.STALE
+    assert book.apply_delta([(98, 2)], [], seq=100, first_seq=96, prev_seq=95) is (
+        BookStatus.APPLIED
+    )
+    assert book.apply_delta([], [], seq=110, first_seq=105, prev_seq=100) is BookStatus.APPLIED
+    assert book.levels(BookSide.BID, 5) == [(99, 1), (98, 2)]
+    book.apply_snapshot([(99, 1)], [(101, 1)], seq=100)  # a fresh bridge
+    assert book.apply_delta([], [], seq=112, first_seq=108, prev_seq=100) is BookStatus.APPLIED
+    assert book.apply_delta([], [], seq=120, first_seq=115, prev_seq=111) is BookStatus.GAP
+    book.apply_snapshot([(99, 1)], [(101, 1)], seq=100)
+    # neither bridging (U > L + 1) nor continuing (pu != L): a gap
+    assert book.apply_delta([], [], seq=112, first_seq=108, prev_seq=104) is BookStatus.GAP
+    spot = L2Book("Y")
+    spot.apply_snapshot([(99, 1)], [(101, 1)], seq=100)
+    assert spot.apply_delta([], [], seq=100, first_seq=96) is BookStatus.STALE  # spot: u == L
+
+
 def test_crossed_book_is_reported_but_applied() -> None:
     book = L2Book("X")
     book.apply_snapshot([(99, 1)], [(101, 1)])

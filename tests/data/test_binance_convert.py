@@ -205,3 +205,37 @@ def test_errors_name_the_file_and_line(shared_data: Path, tmp_path: Path) -> Non
         convert("binance", [hl], ConvertOptions(market="usdm", symbol="BTCUSDT"))
     with pytest.raises(ConvertError, match="unknown Binance instrument"):
         convert("binance", [hl], ConvertOptions(market="usdm", symbol="ETHUSDT"))
+
+
+def test_a_usdm_capture_whose_first_diff_continues_by_pu_has_no_gap(tmp_path: Path) -> None:
+    """The shape the published windows do not have: the first diff after the snapshot
+    (lastUpdateId 1000) starts at U = 1005 with pu = 1000. It continues the book, so the
+    capture converts without a gap and every later diff is applied."""
+    import gzip
+    import json
+
+    def diff(first: int, u: int, pu: int, bid: str) -> dict[str, object]:
+        return {"stream": "btcusdt@depth@100ms", "data": {
+            "e": "depthUpdate", "E": 1_700_000_000_000 + u, "T": 1_700_000_000_000 + u,
+            "s": "BTCUSDT", "U": first, "u": u, "pu": pu,
+            "b": [[bid, "1.000"]], "a": [["60010.00", "2.000"]]}}  # fmt: skip
+
+    lines = [
+        diff(990, 995, 989, "59990.00"),  # before the snapshot and covered by it: dropped
+        {"lastUpdateId": 1000, "E": 1_700_000_000_000, "T": 1_700_000_000_000,
+         "bids": [["60000.00", "1.000"]], "asks": [["60010.00", "1.000"]]},
+        diff(1005, 1010, 1000, "60001.00"),
+        diff(1013, 1020, 1010, "60002.00"),
+        diff(1021, 1030, 1020, "60003.00"),
+    ]  # fmt: skip
+    path = tmp_path / "usdm_btcusdt_gapless.gz"
+    with gzip.open(path, "wt") as fh:
+        for i, line in enumerate(lines):
+            fh.write(f"{1_700_000_000_000_000_000 + i * 1_000_000} {json.dumps(line)}\n")
+    table = converted("binance", (path,))
+    stats = table.stats
+    assert stats["gaps"] == [] and stats["depth_stopped"] is None
+    assert stats["depth_diffs_applied"] == 3
+    book, _, _ = raw((path,), "usdm", "BTCUSDT")
+    inst = binance_instrument("usdm", "BTCUSDT")
+    assert book.best_bid == inst.price("60003.00")

@@ -184,12 +184,17 @@ class L2Book:
             return BookStatus.UNSYNCED
         last = self.seq
         if seq is not None and last is not None:
-            if seq <= last:
+            # futures (a `pu` given): the diff ending at the snapshot's id is the first to
+            # process (U <= lastUpdateId <= u); spot starts after it
+            bridging_futures = self._bridging and prev_seq is not None
+            if seq < last or (seq == last and not bridging_futures):
                 return BookStatus.STALE
             if self._bridging:
                 # First update after a snapshot: it must start at or before the update
-                # right after the snapshot (Binance's U <= lastUpdateId + 1 <= u rule).
-                if first_seq is not None and first_seq > last + 1:
+                # right after the snapshot (U <= lastUpdateId + 1), or continue it exactly
+                # (futures ids are not contiguous: U may exceed it while pu == lastUpdateId)
+                continues = prev_seq is not None and prev_seq == last
+                if first_seq is not None and first_seq > last + 1 and not continues:
                     return self._gap()
             elif prev_seq is not None:
                 if prev_seq != last:

@@ -3,8 +3,9 @@ plus the REST depth snapshot, turned into normalized events.
 
 Book synchronisation follows Binance's rules: diffs before the snapshot are buffered,
 the ones the snapshot already covers are dropped, the first kept diff must bridge the
-snapshot, and every later diff must continue the sequence (futures: `pu` equals the
-previous `u`; spot: `U` equals the previous `u` + 1). `BinanceBookSync` applies that to
+snapshot (futures: `U <= lastUpdateId <= u`, or `pu == lastUpdateId`, since futures ids
+are not contiguous), and every later diff must continue the sequence (futures: `pu`
+equals the previous `u`; spot: `U` equals the previous `u` + 1). `BinanceBookSync` applies that to
 an `L2Book` and counts what it dropped and any gap it found.
 """
 

@@ -27,7 +27,7 @@ from falconet.core.ids import IdFormat, Intent, OrderTag, StrategyCode
 from falconet.engine.errors import InvalidRequestError
 from falconet.engine.health.connection import PingableConnection
 from falconet.engine.venue import AmendRequest, CancelRequest, OrderRequest, VenueClient
-from falconet.venues.hyperliquid import HyperliquidSettings, HyperliquidVenue, core
+from falconet.venues.hyperliquid import HyperliquidSettings, HyperliquidVenue, ledger
 from tests.venues.hyperliquid.conftest import MakeVenue
 from tests.venues.hyperliquid.fake_venue import FakeHyperliquid, book_msg, until
 
@@ -147,7 +147,7 @@ async def test_post_arriving_after_the_check_is_not_reported_rejected(
 async def test_spot_fill_refreshes_balances(
     fake: FakeHyperliquid, make_venue: MakeVenue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(core, "BALANCE_REFRESH_S", 0.01)
+    monkeypatch.setattr(ledger, "BALANCE_REFRESH_S", 0.01)
     venue, events = await make_venue()
     before = len(of(events, BalanceUpdate))
     fake.spot_usdc = "400.0"
@@ -441,7 +441,7 @@ async def test_fills_since_and_open_orders_map_client_ids(
 async def test_read_only_venue_refuses_orders(fake: FakeHyperliquid) -> None:
     settings = HyperliquidSettings(fake.base_url, None, None, symbols=("BTC",))
     venue = HyperliquidVenue(settings)
-    await venue._load_markets()
+    await venue.feed.load_markets()
     venue.instruments["BTC"] = venue.universe.bind("BTC")
     with pytest.raises(InvalidRequestError, match="read-only"):
         await venue.place(buy(venue, 16))

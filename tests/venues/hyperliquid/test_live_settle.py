@@ -298,7 +298,7 @@ async def test_snapshot_fill_older_than_the_watermark_is_left_to_the_catch_up(
 ) -> None:
     fresh = fake.add_fill(7, "BTC", "B", "100.0", "0.001", tid=50, time=fake.time_ms + 1_000)
     venue, events = await make_venue()
-    assert venue._watermark_ms >= fake.time_ms  # the venue's clock, not ours
+    assert venue.ledger.watermark_ms >= fake.time_ms  # the venue's clock, not ours
     # the first snapshot's fills newer than the connect watermark are news
     assert [f.trade_id for f in of(events, Fill)] == [str(fresh["tid"])]
     hooks: list[str] = []

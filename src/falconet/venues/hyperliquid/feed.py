@@ -1,4 +1,5 @@
-"""Market data frames → falconet events: l2Book snapshots, bbo, trades, mids, candles.
+"""Market data frames → falconet events: l2Book snapshots, bbo, trades, mids, candles;
+and `MarketFeed`, the adapter's market data part (markets, subscriptions, frames, mids).
 
 Every Hyperliquid l2Book message is a full snapshot of the top levels (no diffs), so it
 becomes a `BookSnapshot`. `top_of_book` reads only the best level of each side from the
@@ -8,13 +9,23 @@ saves).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from falconet.core.events import Bar, BookSnapshot, Level, TopOfBook, Trade
 from falconet.core.fixed import parse_scaled
 from falconet.core.instrument import Instrument
+from falconet.observe.log import get_logger
 from falconet.venues.hyperliquid import messages as msgs
+from falconet.venues.hyperliquid.instruments import build_universe, dexes_needed
 from falconet.venues.hyperliquid.units import MS, px, px_rounded, side, sz, sz_rounded
+
+if TYPE_CHECKING:
+    from falconet.venues.hyperliquid.state import HlState
+
+log = get_logger("hyperliquid")
 
 INTERVAL_S = {
     "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "2h": 7200,
@@ -166,3 +177,100 @@ def bars(inst: Instrument, candles: list[msgs.Candle], ts_local: int) -> list[Ba
             )
         )
     return out
+
+
+class MarketFeed:
+    """The market data part: loads the markets, subscribes books and trades, turns their
+    frames into events and keeps the latest mid per coin (market orders are priced off
+    it). Candles (warm-up history) are read here too."""
+
+    CHANNELS = frozenset({"l2Book", "trades", "bbo", "allMids"})
+
+    def __init__(self, state: HlState) -> None:
+        self.state = state
+        self.mids: dict[str, int] = {}  # coin -> mid price units, from books
+
+    async def load_markets(self) -> None:
+        rest = self.state.rest
+        meta = msgs.ANY.decode(await rest.info({"type": "meta"}))
+        spot = msgs.ANY.decode(await rest.info({"type": "spotMeta"}))
+        dex_metas = []
+        wanted = dexes_needed(self.state.settings.symbols)
+        if wanted:
+            dexes = msgs.ANY.decode(await rest.info({"type": "perpDexs"}))
+            for index, row in enumerate(dexes):
+                if isinstance(row, dict) and row.get("name") in wanted:
+                    name = str(row["name"])
+                    body = {"type": "meta", "dex": name}
+                    dex_metas.append((name, index, msgs.ANY.decode(await rest.info(body))))
+        self.state.universe = build_universe(meta, spot, dex_metas)
+        log.info(
+            "hyperliquid markets loaded", markets=len(self.state.universe), dexes=len(dex_metas)
+        )
+
+    async def subscribe(self, instruments: Sequence[Instrument]) -> None:
+        for inst in instruments:
+            coin = self.state.market(inst).coin
+            await self.state.socket.subscribe({"type": "l2Book", "coin": coin})
+            await self.state.socket.subscribe({"type": "trades", "coin": coin})
+
+    def on_frame(self, channel: str, data: msgspec.Raw, raw: bytes, ts: int) -> None:
+        """A market data frame (one of CHANNELS); decode errors are the caller's to count."""
+        if channel == "l2Book":
+            if self.state.settings.top_of_book_only:
+                self._on_book_top(raw, data, ts)
+            else:
+                self._on_book(msgs.BOOK.decode(data), ts)
+        elif channel == "trades":
+            self._on_trades(msgs.TRADES.decode(data), ts)
+        elif channel == "bbo":
+            bbo = msgs.BBO.decode(data)
+            inst = self.state.universe.instrument_for_coin(bbo.coin)
+            top = top_of_book(inst, bbo, ts) if inst is not None else None
+            if top is not None:
+                self.state.emit(top)
+        elif channel == "allMids":
+            for coin, text in msgs.ALL_MIDS.decode(data).mids.items():
+                inst = self.state.universe.instrument_for_coin(coin)
+                if inst is not None:
+                    self.mids[coin] = mid(inst, text)
+
+    def _on_book(self, book: msgs.Book, ts: int) -> None:
+        inst = self.state.universe.instrument_for_coin(book.coin)
+        if inst is None:
+            return
+        snap = book_snapshot(inst, book, ts)
+        if snap.bids and snap.asks:
+            self.mids[book.coin] = (snap.bids[0][0] + snap.asks[0][0]) // 2
+        self.state.emit(snap)
+
+    def _on_book_top(self, raw: bytes, data: msgspec.Raw, ts: int) -> None:
+        coin = frame_coin(raw) or msgs.BOOK.decode(data).coin
+        inst = self.state.universe.instrument_for_coin(coin)
+        if inst is None:
+            return
+        top = book_top_from_frame(inst, raw, ts)
+        if top is not None:
+            self.mids[coin] = (top.bid_px + top.ask_px) // 2
+            self.state.emit(top)
+
+    def _on_trades(self, rows: list[msgs.WsTrade], ts: int) -> None:
+        if not rows:
+            return
+        inst = self.state.universe.instrument_for_coin(rows[0].coin)
+        if inst is not None:
+            for trade in trades(inst, rows, ts):
+                self.state.emit(trade)
+
+    async def candles(
+        self, instrument: Instrument, interval: str, start_ms: int, end_ms: int
+    ) -> list[Bar]:
+        """History for warm-up (candleSnapshot; the venue keeps the latest 5000 bars)."""
+        coin = self.state.market(instrument).coin
+        body = {
+            "type": "candleSnapshot",
+            "req": {"coin": coin, "interval": interval, "startTime": start_ms, "endTime": end_ms},
+        }
+        rows = msgs.CANDLES.decode(await self.state.rest.info(body))
+        self.state.limiter.charge(len(rows) // 60)
+        return bars(instrument, rows, self.state.clock_ns())

@@ -4,6 +4,7 @@ answer (the envelope's "ok" only says the request was read).
 """
 
 import asyncio
+import contextlib
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -47,16 +48,18 @@ from falconet.venues.hyperliquid.actions import (
     update_leverage_action,
     usd_class_transfer_action,
 )
-from falconet.venues.hyperliquid.core import VenueCore
 from falconet.venues.hyperliquid.errors import error_kind
 from falconet.venues.hyperliquid.execution import (
     status_error,
     status_from_order,
 )
+from falconet.venues.hyperliquid.feed import MarketFeed
 from falconet.venues.hyperliquid.instruments import (
     Market,
 )
+from falconet.venues.hyperliquid.ledger import Ledger
 from falconet.venues.hyperliquid.orders import LiveOrder, PendingAmend
+from falconet.venues.hyperliquid.state import HlState
 from falconet.venues.hyperliquid.units import MS, px_rounded, sz_rounded
 from falconet.venues.hyperliquid.wire import price_wire, size_wire
 
@@ -70,11 +73,20 @@ _TIFS = {TimeInForce.POST_ONLY: "Alo", TimeInForce.GTC: "Gtc", TimeInForce.IOC: 
 _LEVERAGE_TOLERATED = ("position", "margin")
 
 
-class Trading(VenueCore):
-    """Orders, leverage, the dead man's switch and transfers."""
+class Trading:
+    """The execution part: orders, leverage, the dead man's switch and transfers. It
+    reports through the ledger (which also owns the flip guard), prices market orders off
+    the feed's mids, and owns the amends whose answer never came."""
+
+    def __init__(self, state: HlState, ledger: Ledger, feed: MarketFeed) -> None:
+        self.state = state
+        self.ledger = ledger
+        self.feed = feed
+        self._amends: dict[str, PendingAmend] = {}  # replacement cid -> unanswered amend
+        self._dead_man: asyncio.Task[None] | None = None
 
     async def place(self, request: OrderRequest) -> None:
-        ts = self._clock_ns()
+        ts = self.state.clock_ns()
         inst = request.instrument
         lo = LiveOrder(
             request.client_id,
@@ -87,10 +99,10 @@ class Trading(VenueCore):
         )
         reason = self._refusal(request)
         if reason is not None:
-            self._reject(lo, reason, ts, ErrorKind.INVALID_REQUEST)
+            self.ledger.reject(lo, reason, ts, ErrorKind.INVALID_REQUEST)
             return
-        if self.tracker.get(request.client_id) is not None:
-            self._emit(
+        if self.state.tracker.get(request.client_id) is not None:
+            self.state.emit(
                 OrderRejected(
                     ts_exchange=ts,
                     ts_local=ts,
@@ -101,19 +113,21 @@ class Trading(VenueCore):
                 )
             )
             return
-        executor = self._need_executor()
-        market = self._market(inst)
-        self.tracker.add(lo)
+        executor = self.state.need_executor()
+        market = self.state.market(inst)
+        self.state.tracker.add(lo)
         lo.inflight = True
         try:
             if self._exits_position(request, market):
-                problem = await self._flip_problem(inst, request.side, request.quantity, exit=True)
+                problem = await self.ledger.flip_problem(
+                    inst, request.side, request.quantity, exit=True
+                )
                 if problem is not None:
-                    self._reject(lo, f"flip guard: {problem}", self._clock_ns())
+                    self.ledger.reject(lo, f"flip guard: {problem}", self.state.clock_ns())
                     return
             wire = await self._order_wire(market, request)
         except PrecisionError as exc:
-            self._reject(lo, str(exc), self._clock_ns(), precision_kind(exc))
+            self.ledger.reject(lo, str(exc), self.state.clock_ns(), precision_kind(exc))
             return
         except BaseException:
             lo.done = True  # nothing was sent; the engine reports the failure as a rejection
@@ -126,10 +140,10 @@ class Trading(VenueCore):
                 order_action([wire]), check_cloids=[request.client_id], spent=True
             )
         except OrderRejectedError as exc:
-            self._reject(lo, str(exc), self._clock_ns(), _refusal_kind(exc))
+            self.ledger.reject(lo, str(exc), self.state.clock_ns(), _refusal_kind(exc))
             return
         except PrecisionError as exc:
-            self._reject(lo, str(exc), self._clock_ns(), precision_kind(exc))
+            self.ledger.reject(lo, str(exc), self.state.clock_ns(), precision_kind(exc))
             return
         except (VenueTimeoutError, VenueConnectionError) as exc:
             # unanswered: it may rest at the venue. Not a rejection: orderStatus(cloid)
@@ -143,7 +157,7 @@ class Trading(VenueCore):
         finally:
             lo.inflight = False
         status = statuses[0] if statuses else {"error": "the venue returned no status"}
-        self._apply_status(lo, status, self._clock_ns())
+        self.ledger.apply_status(lo, status, self.state.clock_ns())
 
     def _exits_position(self, request: OrderRequest, m: Market) -> bool:
         """Whether the flip guard must ask the venue: a perp order that would exit or flip
@@ -153,7 +167,7 @@ class Trading(VenueCore):
             return False
         if request.reduce_only:
             return True
-        last = self._positions.get(m.coin)
+        last = self.ledger.positions.get(m.coin)
         if last is None or account.is_dust(request.instrument, last.size):
             return False
         opposite = (last.size > 0) == (request.side is Side.SELL)
@@ -167,12 +181,12 @@ class Trading(VenueCore):
 
         async def run() -> None:
             delay = SETTLE_FIRST_S
-            while not self._closed:
+            while not self.state.closed:
                 await asyncio.sleep(delay)
                 if not lo.unresolved:
                     return
                 try:
-                    await self._settle_order(lo)
+                    await self.settle_order(lo)
                     return
                 except asyncio.CancelledError:
                     raise
@@ -180,9 +194,9 @@ class Trading(VenueCore):
                     log.info("order status check failed", client_id=lo.client_id, error=str(exc))
                     delay = min(delay * 2, SETTLE_MAX_S)
 
-        self._spawn(run())
+        self.state.spawn(run())
 
-    async def _settle_order(self, lo: LiveOrder) -> None:
+    async def settle_order(self, lo: LiveOrder) -> None:
         """Settle an order (or amend) whose request went unanswered, by orderStatus of its
         cloid: accepted, filled or canceled as the venue says; unknown → never placed.
         Raises when the venue cannot be asked."""
@@ -191,7 +205,7 @@ class Trading(VenueCore):
         if pending is not None and pending.new_cid is None:
             await self._settle_same_id_amend(pending)
             return
-        info = await self._need_executor().order_status(lo.client_id)
+        info = await self.state.need_executor().order_status(lo.client_id)
         if pending is not None:
             if self._amends.get(key) is not pending:
                 return  # settled meanwhile
@@ -199,7 +213,7 @@ class Trading(VenueCore):
         elif not lo.unresolved and (lo.accepted or lo.done):
             return
         lo.unresolved = False
-        now = self._clock_ns()
+        now = self.state.clock_ns()
         known = info.status == "order" and info.order is not None
         if pending is not None:
             status: Any = (
@@ -209,32 +223,32 @@ class Trading(VenueCore):
             )
             await self._finish_amend(pending, status, now)
         elif info.order is not None and known:
-            self._apply_status(lo, status_from_order(info.order), now)
+            self.ledger.apply_status(lo, status_from_order(info.order), now)
         else:
-            self._reject(lo, "never reached the venue", now)
+            self.ledger.reject(lo, "never reached the venue", now)
 
     async def _settle_same_id_amend(self, p: PendingAmend) -> None:
         """An unanswered amend that kept the client id: the old oid tells whether it
         happened; if so, the replacement is found among the open orders."""
-        executor = self._need_executor()
+        executor = self.state.need_executor()
         lo = p.order
         old = await executor.order_status(p.old_oid) if p.old_oid is not None else None
         old_status = old.order.status if old is not None and old.order is not None else None
         replacement: int | None = None
         if old_status not in ("open", "triggered", "filled"):
-            m = self._market(lo.instrument)
-            body: dict[str, Any] = {"type": "frontendOpenOrders", "user": self._need_user()}
+            m = self.state.market(lo.instrument)
+            body: dict[str, Any] = {"type": "frontendOpenOrders", "user": self.state.need_user()}
             if m.dex:
                 body["dex"] = m.dex
             side = "B" if lo.side is Side.BUY else "A"
             inst = lo.instrument
             size = sz_rounded(inst, p.size_wire)
-            for o in msgs.OPEN_ORDERS.decode(await self.rest.info(body)):
+            for o in msgs.OPEN_ORDERS.decode(await self.state.rest.info(body)):
                 if (
                     o.coin == m.coin
                     and o.side == side
                     and o.oid != p.old_oid
-                    and self.tracker.find(o.oid, None) is None
+                    and self.state.tracker.find(o.oid, None) is None
                     and px_rounded(inst, o.limit_px) == p.price
                     and sz_rounded(inst, o.orig_sz or o.sz) == size
                 ):
@@ -243,13 +257,13 @@ class Trading(VenueCore):
             return  # settled meanwhile
         del self._amends[lo.client_id.lower()]
         lo.unresolved = False
-        now = self._clock_ns()
+        now = self.state.clock_ns()
         if replacement is not None:
             await self._finish_amend(p, {"resting": {"oid": replacement}}, now)
             return
         await self._finish_amend(p, {"error": "the amend did not take effect"}, now)
         if old_status not in ("open", "triggered", "filled"):
-            self._cancelled(lo, old_status or "gone after an unanswered amend", now)
+            self.ledger.cancelled(lo, old_status or "gone after an unanswered amend", now)
 
     def _refusal(self, request: OrderRequest) -> str | None:
         try:
@@ -300,14 +314,14 @@ class Trading(VenueCore):
         self, inst: Instrument, m: Market, side: Side, reference: int | None
     ) -> int:
         """A market order is an IOC limit 5 % through the mid (or the trigger)."""
-        ref = reference or self._mids.get(m.coin) or await self._fetch_mid(inst, m)
+        ref = reference or self.feed.mids.get(m.coin) or await self._fetch_mid(inst, m)
         factor = 1 + MARKET_SLIPPAGE if side is Side.BUY else 1 - MARKET_SLIPPAGE
         value = inst.price_decimal(ref) * factor
         rounding = Rounding.UP if side is Side.BUY else Rounding.DOWN
         return inst.round_price(value, rounding)
 
     async def _fetch_mid(self, inst: Instrument, m: Market) -> int:
-        book = msgs.BOOK.decode(await self.rest.info({"type": "l2Book", "coin": m.coin}))
+        book = msgs.BOOK.decode(await self.state.rest.info({"type": "l2Book", "coin": m.coin}))
         if not book.levels[0] or not book.levels[1]:
             raise OrderRejectedError(f"{inst.id}: no book to price a market order", venue="hl")
         bid = px_rounded(inst, book.levels[0][0].px)
@@ -315,7 +329,7 @@ class Trading(VenueCore):
         return (bid + ask) // 2
 
     async def amend(self, request: AmendRequest) -> None:
-        ts = self._clock_ns()
+        ts = self.state.clock_ns()
         inst = request.instrument
         base: dict[str, Any] = {
             "ts_exchange": ts,
@@ -324,30 +338,32 @@ class Trading(VenueCore):
             "client_id": request.client_id,
             "venue_order_id": request.venue_order_id,
         }
-        executor = self._need_executor()
-        m = self._market(inst)
-        lo = self.tracker.get(request.client_id) or await self._adopted(request)
+        executor = self.state.need_executor()
+        m = self.state.market(inst)
+        lo = self.state.tracker.get(request.client_id) or await self._adopted(request)
         if lo is None:
             reason, kind = "order not found", ErrorKind.UNKNOWN_ORDER
-            self._emit(OrderAmendRejected(**base, reason=reason, kind=kind))
+            self.state.emit(OrderAmendRejected(**base, reason=reason, kind=kind))
             return
         if lo.amending or lo.unresolved:
             reason, kind = "an earlier amend is not settled yet", ErrorKind.DUPLICATE
-            self._emit(OrderAmendRejected(**base, reason=reason, kind=kind))
+            self.state.emit(OrderAmendRejected(**base, reason=reason, kind=kind))
             return
         new_cid = request.new_client_id
         price = request.price if request.price is not None else lo.price
         left = request.quantity - lo.filled
         if price is None or left <= 0:
             reason = "nothing left to amend" if left <= 0 else "a market order cannot be amended"
-            self._emit(OrderAmendRejected(**base, reason=reason, kind=ErrorKind.INVALID_REQUEST))
+            self.state.emit(
+                OrderAmendRejected(**base, reason=reason, kind=ErrorKind.INVALID_REQUEST)
+            )
             return
         if new_cid is not None:
             try:
                 check_cloid(new_cid)
             except ValueError as exc:
                 kind = ErrorKind.INVALID_REQUEST
-                self._emit(OrderAmendRejected(**base, reason=str(exc), kind=kind))
+                self.state.emit(OrderAmendRejected(**base, reason=str(exc), kind=kind))
                 return
         target: int | str = lo.oid if lo.oid is not None else lo.client_id
         tif = _TIFS.get(lo.tif, "Gtc")
@@ -376,7 +392,7 @@ class Trading(VenueCore):
                 inflight=True,
             )
             successor.filled_before = lo.filled
-            self.tracker.add(successor)
+            self.state.tracker.add(successor)
         pending = PendingAmend(
             order=lo,
             successor=successor,
@@ -416,7 +432,7 @@ class Trading(VenueCore):
         if new_cid is not None:
             successor.inflight = False
         status = statuses[0] if statuses else {"error": "the venue returned no status"}
-        await self._finish_amend(pending, status, self._clock_ns())
+        await self._finish_amend(pending, status, self.state.clock_ns())
 
     async def _finish_amend(self, p: PendingAmend, status: Any, now: int) -> None:
         """Report an amend's outcome from its status (the answer, or orderStatus)."""
@@ -435,10 +451,10 @@ class Trading(VenueCore):
             if new_cid is not None:
                 self._forget(successor, new_cid)
             reason = error or "no oid"
-            self._emit(OrderAmendRejected(**base, reason=reason, kind=error_kind(reason)))
+            self.state.emit(OrderAmendRejected(**base, reason=reason, kind=error_kind(reason)))
             if lo.gone_reason is not None:  # it was canceled meanwhile (or by the failed modify)
                 reason, lo.gone_reason = lo.gone_reason, None
-                self._cancelled(lo, reason, now)
+                self.ledger.cancelled(lo, reason, now)
             return
         lo.gone_reason = None  # the cancel seen meanwhile was the modify's own
         oid = None
@@ -450,16 +466,16 @@ class Trading(VenueCore):
             lo.price, lo.quantity = p.price, p.quantity
             if oid is not None:
                 if p.old_oid is not None and p.old_oid != oid:
-                    self.tracker.unbind(lo, p.old_oid)
-                self.tracker.bind(lo, oid)
+                    self.state.tracker.unbind(lo, p.old_oid)
+                self.state.tracker.bind(lo, oid)
         else:
             lo.replaced_by = new_cid
             lo.done = True
             # fills on the old order while the modify was in flight count for the chain
             successor.filled += lo.filled - p.filled_at_send
             if oid is not None:
-                self.tracker.bind(successor, oid)
-        self._emit(
+                self.state.tracker.bind(successor, oid)
+        self.state.emit(
             OrderAmended(
                 ts_exchange=now,
                 ts_local=now,
@@ -472,7 +488,7 @@ class Trading(VenueCore):
             )
         )
         if isinstance(status.get("canceled"), dict):
-            self._cancelled(successor, "canceled", now)
+            self.ledger.cancelled(successor, "canceled", now)
             return
         if lo.filled > p.filled_at_send and successor.oid is not None and not successor.done:
             # the replacement was sized before these fills: it is now too big
@@ -481,9 +497,9 @@ class Trading(VenueCore):
     async def _shrink(self, live: LiveOrder, p: PendingAmend) -> None:
         """Bring a replacement back to the amended total: amend it down to what is left,
         or cancel it when nothing is."""
-        executor = self._need_executor()
+        executor = self.state.need_executor()
         inst = live.instrument
-        m = self._market(inst)
+        m = self.state.market(inst)
         oid = live.oid
         assert oid is not None
         remaining = p.quantity - live.filled
@@ -494,7 +510,9 @@ class Trading(VenueCore):
                 log.warning("overfilled replacement not canceled", error=describe_error(exc))
                 return
             if statuses and status_error(statuses[0]) is None:
-                self._cancelled(live, "amended quantity already filled", self._clock_ns())
+                self.ledger.cancelled(
+                    live, "amended quantity already filled", self.state.clock_ns()
+                )
             return
         wire = order_wire(
             m.asset,
@@ -513,31 +531,31 @@ class Trading(VenueCore):
         finally:
             live.amending = False
         status = statuses[0] if statuses else {"error": "the venue returned no status"}
-        now = self._clock_ns()
+        now = self.state.clock_ns()
         error = status_error(status)
         if error is not None or not isinstance(status, dict):
             log.warning("replacement not amended down", client_id=live.client_id, error=error)
             if live.gone_reason is not None:
                 reason, live.gone_reason = live.gone_reason, None
-                self._cancelled(live, reason, now)
+                self.ledger.cancelled(live, reason, now)
             return
         live.gone_reason = None
         for key in ("resting", "filled", "canceled"):
             body = status.get(key)
             if isinstance(body, dict) and "oid" in body:
-                self.tracker.unbind(live, oid)
-                self.tracker.bind(live, int(body["oid"]))
+                self.state.tracker.unbind(live, oid)
+                self.state.tracker.bind(live, int(body["oid"]))
         if isinstance(status.get("canceled"), dict):
-            self._cancelled(live, "canceled", now)
+            self.ledger.cancelled(live, "canceled", now)
 
     def _forget(self, order: LiveOrder, cid: str | None) -> None:
-        if cid is not None and self.tracker.get(cid) is order:
-            self.tracker.by_cid.pop(cid.lower(), None)
+        if cid is not None and self.state.tracker.get(cid) is order:
+            self.state.tracker.by_cid.pop(cid.lower(), None)
 
     async def _adopted(self, request: AmendRequest | CancelRequest) -> LiveOrder | None:
         """An order placed before this session: learn it from the venue by oid."""
         vid = request.venue_order_id
-        executor = self.executor
+        executor = self.state.executor
         if executor is None or not vid or not vid.isdigit():
             return None
         info = await executor.order_status(int(vid))
@@ -560,14 +578,14 @@ class Trading(VenueCore):
             filled=placed - left,
             accepted=True,
         )
-        return self.tracker.add(lo)
+        return self.state.tracker.add(lo)
 
     async def cancel(self, request: CancelRequest) -> None:
-        ts = self._clock_ns()
-        executor = self._need_executor()
+        ts = self.state.clock_ns()
+        executor = self.state.need_executor()
         inst = request.instrument
-        m = self._market(inst)
-        lo = self.tracker.get(request.client_id) if request.client_id else None
+        m = self.state.market(inst)
+        lo = self.state.tracker.get(request.client_id) if request.client_id else None
         oid = lo.oid if lo is not None else None
         if oid is None and request.venue_order_id and request.venue_order_id.isdigit():
             oid = int(request.venue_order_id)
@@ -583,12 +601,12 @@ class Trading(VenueCore):
             statuses = [{"error": str(exc)}]
         status = statuses[0] if statuses else {"error": "the venue returned no status"}
         error = status_error(status)
-        now = self._clock_ns()
+        now = self.state.clock_ns()
         if error is None:
             if lo is not None:
-                self._cancelled(lo, "canceled", now)
+                self.ledger.cancelled(lo, "canceled", now)
             else:
-                self._emit(
+                self.state.emit(
                     OrderCanceled(
                         ts_exchange=ts,
                         ts_local=now,
@@ -599,7 +617,7 @@ class Trading(VenueCore):
                     )
                 )
             return
-        self._emit(
+        self.state.emit(
             OrderCancelRejected(
                 ts_exchange=ts,
                 ts_local=now,
@@ -614,17 +632,17 @@ class Trading(VenueCore):
     # --- leverage, dead man's switch, transfers -------------------------------------------
 
     async def update_leverage(self, instrument: Instrument, leverage: int, is_cross: bool) -> None:
-        m = self._market(instrument)
+        m = self.state.market(instrument)
         if m.kind is not InstrumentKind.PERP:
             raise InvalidRequestError(f"{instrument.id}: leverage is for perps", venue="hl")
-        await self._need_executor().submit(update_leverage_action(m.asset, is_cross, leverage))
+        await self.state.need_executor().submit(update_leverage_action(m.asset, is_cross, leverage))
 
-    async def _pin_leverage(self, leverage: int) -> None:
+    async def pin_leverage(self, leverage: int) -> None:
         """At connect, per configured perp: builder dexes and isolated-only coins are
         isolated, the rest cross. A refusal because of an open position or margin is
         logged and tolerated (the seed's rule); any other is fatal."""
-        for inst in self.instruments.values():
-            m = self._market(inst)
+        for inst in self.state.instruments.values():
+            m = self.state.market(inst)
             if m.kind is not InstrumentKind.PERP:
                 continue
             lev = min(leverage, m.max_leverage) if m.max_leverage else leverage
@@ -636,27 +654,44 @@ class Trading(VenueCore):
                     continue
                 raise
 
+    def start_dead_man(self, horizon_s: float) -> None:
+        self._dead_man = asyncio.get_running_loop().create_task(
+            self._run_dead_man(horizon_s), name="hl-dead-man"
+        )
+
+    async def stop_dead_man(self) -> None:
+        """At close: stop the refreshes, then clear the switch (best effort)."""
+        if self._dead_man is None:
+            return
+        self._dead_man.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._dead_man
+        if self.state.executor is not None:
+            with contextlib.suppress(Exception):  # best effort: clear the switch
+                action = schedule_cancel_action(None)
+                await asyncio.wait_for(self.state.executor.submit(action), 3)
+
     async def _run_dead_man(self, horizon_s: float) -> None:
         """Keep pushing the scheduled cancel-all ahead while we run: if this process
         dies, the venue cancels our orders `horizon_s` later."""
         horizon_s = max(horizon_s, MIN_DEAD_MAN_S)
-        executor = self._need_executor()
+        executor = self.state.need_executor()
         while True:
             try:
-                at = self._clock_ns() // MS + int(horizon_s * 1000)
+                at = self.state.clock_ns() // MS + int(horizon_s * 1000)
                 await executor.submit(schedule_cancel_action(at))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.counts["dead_man_errors"] += 1
+                self.state.counts["dead_man_errors"] += 1
                 log.warning("scheduleCancel refresh failed", error=describe_error(exc))
             await asyncio.sleep(max(horizon_s / 3, 1.0))
 
     async def usd_class_transfer(self, amount: Decimal, to_perp: bool) -> None:
         """Move USDC between the spot and perp balances."""
-        executor = self._need_executor()
+        executor = self.state.need_executor()
         action = usd_class_transfer_action(
-            amount, to_perp, self.nonces.next(), self.settings.vault_address
+            amount, to_perp, self.state.nonces.next(), self.state.settings.vault_address
         )
         await executor.submit_user(action, USD_CLASS_TRANSFER_TYPE, USD_CLASS_TRANSFER_FIELDS)
 

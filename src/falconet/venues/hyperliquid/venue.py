@@ -9,43 +9,55 @@ and balances, emitting whatever the engine missed, then runs `on_reconnect` hook
 
 Amends are cancel-replace (`batchModify`): the replacement gets the request's
 `new_client_id` as its cloid and a new oid, reported in `OrderAmended`.
+
+The venue is a facade over parts that share one `HlState`: `MarketFeed` (market data),
+`Queries` (REST reads), `Ledger` (account streams and reports, the flip guard),
+`Trading` (orders and account actions) and `Recovery` (after a reconnect). It owns the
+connection's lifecycle and routes each frame to the part that reads it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 
 import msgspec
 
-from falconet.core.enums import Venue
+from falconet.core.enums import Side, Venue
 from falconet.core.errors import PrecisionError
+from falconet.core.events import BalanceUpdate, Bar, Fill, PositionUpdate
 from falconet.core.ids import IdFormat
 from falconet.core.instrument import Instrument
-from falconet.engine.errors import (
-    VenueError,
-    describe_error,
-)
+from falconet.engine.errors import VenueError, describe_error
+from falconet.engine.health.monitor import HealthMonitor
 from falconet.engine.health.record import ConnectionOptions, ConnectionState, StateChange
 from falconet.engine.venue import (
+    AmendRequest,
+    CancelRequest,
+    OrderReport,
+    OrderRequest,
     Sink,
     VenueCapabilities,
 )
 from falconet.observe.log import get_logger
-from falconet.venues.hyperliquid import feed
-from falconet.venues.hyperliquid import messages as msgs
-from falconet.venues.hyperliquid.actions import (
-    schedule_cancel_action,
-)
-from falconet.venues.hyperliquid.instruments import (
-    build_universe,
-    dexes_needed,
-)
+from falconet.venues.hyperliquid.execution import Executor, SignerLike
+from falconet.venues.hyperliquid.feed import MarketFeed
+from falconet.venues.hyperliquid.instruments import Universe
+from falconet.venues.hyperliquid.ledger import Ledger
+from falconet.venues.hyperliquid.nonces import NonceSource
+from falconet.venues.hyperliquid.orders import OrderTracker
+from falconet.venues.hyperliquid.queries import Queries
+from falconet.venues.hyperliquid.ratelimit import AddressBudget, WeightLimiter
 from falconet.venues.hyperliquid.recovery import Recovery
+from falconet.venues.hyperliquid.rest import RestClient
+from falconet.venues.hyperliquid.settings import HyperliquidSettings
+from falconet.venues.hyperliquid.state import HlState
 from falconet.venues.hyperliquid.trading import Trading
 from falconet.venues.hyperliquid.units import MS
+from falconet.venues.hyperliquid.ws import HyperliquidSocket
 
 log = get_logger("hyperliquid")
 
@@ -53,7 +65,7 @@ CONNECT_TIMEOUT_S = 30.0
 CLOCK_MARGIN_MS = 2_000  # the connect watermark on our clock: this much early (clocks differ)
 
 
-class HyperliquidVenue(Trading, Recovery):
+class HyperliquidVenue:
     venue = Venue.HYPERLIQUID
     capabilities = VenueCapabilities(
         amend_keeps_id=False,
@@ -62,232 +74,294 @@ class HyperliquidVenue(Trading, Recovery):
         inline_books=True,
     )
 
+    def __init__(
+        self,
+        settings: HyperliquidSettings,
+        *,
+        signer: SignerLike | None = None,
+        nonces: NonceSource | None = None,
+        monitor: HealthMonitor | None = None,
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        # the socket's callbacks are this object's: it routes frames to the parts below
+        self.state = HlState(
+            settings,
+            on_frame=self._on_frame,
+            on_lost=self._on_lost,
+            on_data=self._on_data,
+            signer=signer,
+            nonces=nonces,
+            monitor=monitor,
+            clock_ns=clock_ns,
+        )
+        self.feed = MarketFeed(self.state)
+        self.queries = Queries(self.state)
+        self.ledger = Ledger(self.state, self.queries)
+        self.trading = Trading(self.state, self.ledger, self.feed)
+        self.recovery = Recovery(self.state, self.ledger, self.queries, self.trading)
+
+    def __repr__(self) -> str:
+        return f"HyperliquidVenue(base_url={self.settings.base_url!r}, user={self.user!r})"
+
+    # --- the shared state, as the adapter showed it before it had parts -------------------
+
+    @property
+    def settings(self) -> HyperliquidSettings:
+        return self.state.settings
+
+    @property
+    def user(self) -> str | None:
+        return self.state.user
+
+    @property
+    def signer(self) -> SignerLike | None:
+        return self.state.signer
+
+    @property
+    def socket(self) -> HyperliquidSocket:
+        return self.state.socket
+
+    @property
+    def rest(self) -> RestClient:
+        return self.state.rest
+
+    @property
+    def monitor(self) -> HealthMonitor:
+        return self.state.monitor
+
+    @property
+    def limiter(self) -> WeightLimiter:
+        return self.state.limiter
+
+    @property
+    def budget(self) -> AddressBudget:
+        return self.state.budget
+
+    @property
+    def rate_budget(self) -> AddressBudget:
+        """Spent by the engine's OMS (engine.venue.RateBudget)."""
+        return self.state.budget
+
+    @property
+    def nonces(self) -> NonceSource:
+        return self.state.nonces
+
+    @property
+    def executor(self) -> Executor | None:
+        return self.state.executor
+
+    @property
+    def tracker(self) -> OrderTracker:
+        return self.state.tracker
+
+    @property
+    def universe(self) -> Universe:
+        return self.state.universe
+
+    @universe.setter
+    def universe(self, universe: Universe) -> None:
+        self.state.universe = universe
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        return self.state.instruments
+
+    @property
+    def on_reconnect(self) -> list[Callable[[], Awaitable[None]]]:
+        return self.state.on_reconnect
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.state.counts
+
     # --- lifecycle ----------------------------------------------------------------------
 
     def set_sink(self, sink: Sink) -> None:
-        self._sink = sink
+        self.state.sink = sink
 
     async def connect(self) -> None:
+        state = self.state
         # fills before this moment are the engine's to replay (fills_since), not news:
         # the venue's clock when it tells it, else ours less a margin
-        self._watermark_ms = self._clock_ns() // MS - CLOCK_MARGIN_MS
-        await self._load_markets()
-        if self.user is not None:
-            await self._venue_watermark()
-        for symbol in self.settings.symbols:
-            self.instruments[symbol] = self.universe.bind(symbol)
-        if self.user is not None:
-            await self._load_fees()
-            for sub in self._account_subscriptions():
-                await self.socket.subscribe(sub)
-        self.monitor.register(
-            self.socket,
+        self.ledger.watermark_ms = state.clock_ns() // MS - CLOCK_MARGIN_MS
+        await self.feed.load_markets()
+        if state.user is not None:
+            await self.ledger.venue_watermark()
+        for symbol in state.settings.symbols:
+            state.instruments[symbol] = state.universe.bind(symbol)
+        if state.user is not None:
+            await self.ledger.load_fees()
+            for sub in self.ledger.subscriptions():
+                await state.socket.subscribe(sub)
+        await self._start_monitor()
+        if state.user is not None:
+            await self.ledger.refresh_account()
+        if state.executor is not None:
+            await self.queries.sync_budget()
+            if state.settings.leverage is not None:
+                await self.trading.pin_leverage(state.settings.leverage)
+            if state.settings.dead_man_s is not None:
+                self.trading.start_dead_man(state.settings.dead_man_s)
+        state.started = True
+
+    async def _start_monitor(self) -> None:
+        """Hand the socket to the health monitor and wait for it to connect."""
+        state = self.state
+        state.monitor.register(
+            state.socket,
             ConnectionOptions(
-                ping_interval_s=min(self.settings.ping_s, 50.0),
-                data_timeout_s=self.settings.silence_s,
+                ping_interval_s=min(state.settings.ping_s, 50.0),
+                data_timeout_s=state.settings.silence_s,
             ),
         )
-        self.monitor.add_listener(self._on_state)
-        self.monitor.start()
+        state.monitor.add_listener(self._on_state)
+        state.monitor.start()
         try:
-            await asyncio.wait_for(self.monitor.wait_connected(self.socket.name), CONNECT_TIMEOUT_S)
+            await asyncio.wait_for(
+                state.monitor.wait_connected(state.socket.name), CONNECT_TIMEOUT_S
+            )
         except TimeoutError:
             await self.close()
             raise VenueError(
-                f"hyperliquid: websocket {self.settings.ws_url} did not connect in "
+                f"hyperliquid: websocket {state.settings.ws_url} did not connect in "
                 f"{CONNECT_TIMEOUT_S:g} s",
                 venue="hyperliquid",
             ) from None
-        if self.user is not None:
-            await self._refresh_account()
-        if self.executor is not None:
-            await self._sync_budget()
-            if self.settings.leverage is not None:
-                await self._pin_leverage(self.settings.leverage)
-            if self.settings.dead_man_s is not None:
-                self._dead_man = asyncio.get_running_loop().create_task(
-                    self._run_dead_man(self.settings.dead_man_s), name="hl-dead-man"
-                )
-        self._started = True
-
-    async def _venue_watermark(self) -> None:
-        try:
-            state = await self._clearinghouse("")
-        except (VenueError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-            log.info("venue time not available: local clock used", error=describe_error(exc))
-            return
-        if state.time:
-            self._watermark_ms = state.time
 
     async def close(self) -> None:
-        if self._closed:
+        state = self.state
+        if state.closed:
             return
-        self._closed = True
-        if self._dead_man is not None:
-            self._dead_man.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._dead_man
-            if self.executor is not None:
-                with contextlib.suppress(Exception):  # best effort: clear the switch
-                    await asyncio.wait_for(self.executor.submit(schedule_cancel_action(None)), 3)
-        for task in list(self._tasks):
+        state.closed = True
+        await self.trading.stop_dead_man()
+        for task in list(state.tasks):
             task.cancel()
-        for task in list(self._tasks):
+        for task in list(state.tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self.socket.name in self.monitor.names:
-            await self.monitor.remove(self.socket.name)
-        if self._own_monitor:
-            await self.monitor.stop()
-        await self.socket.close()
-        await self.rest.close()
+        if state.socket.name in state.monitor.names:
+            await state.monitor.remove(state.socket.name)
+        if state.own_monitor:
+            await state.monitor.stop()
+        await state.socket.close()
+        await state.rest.close()
 
     def instrument(self, symbol: str) -> Instrument:
-        inst = self.instruments.get(symbol)
+        inst = self.state.instruments.get(symbol)
         if inst is None:
-            inst = self.instruments[symbol] = self.universe.bind(symbol)
+            inst = self.state.instruments[symbol] = self.state.universe.bind(symbol)
         return inst
 
     async def subscribe(self, instruments: Sequence[Instrument]) -> None:
-        for inst in instruments:
-            coin = self._market(inst).coin
-            await self.socket.subscribe({"type": "l2Book", "coin": coin})
-            await self.socket.subscribe({"type": "trades", "coin": coin})
+        await self.feed.subscribe(instruments)
 
-    def _account_subscriptions(self) -> list[dict[str, Any]]:
-        user = self.user
-        return [
-            {"type": "userFills", "user": user},
-            {"type": "orderUpdates", "user": user},
-            {"type": "webData2", "user": user},
-        ]
-
-    # --- metadata -----------------------------------------------------------------------
-
-    async def _load_markets(self) -> None:
-        meta = msgs.ANY.decode(await self.rest.info({"type": "meta"}))
-        spot = msgs.ANY.decode(await self.rest.info({"type": "spotMeta"}))
-        dex_metas = []
-        wanted = dexes_needed(self.settings.symbols)
-        if wanted:
-            dexes = msgs.ANY.decode(await self.rest.info({"type": "perpDexs"}))
-            for index, row in enumerate(dexes):
-                if isinstance(row, dict) and row.get("name") in wanted:
-                    name = str(row["name"])
-                    body = {"type": "meta", "dex": name}
-                    dex_metas.append((name, index, msgs.ANY.decode(await self.rest.info(body))))
-        self.universe = build_universe(meta, spot, dex_metas)
-        log.info("hyperliquid markets loaded", markets=len(self.universe), dexes=len(dex_metas))
-
-    async def _load_fees(self) -> None:
-        try:
-            raw = await self.rest.info({"type": "userFees", "user": self.user})
-            self._fees = msgs.USER_FEES.decode(raw)
-        except (VenueError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-            log.info("fee rates not available", error=describe_error(exc))
-            self._fees = None
+    # --- the socket's callbacks -----------------------------------------------------------
 
     def _on_data(self) -> None:
-        if self.socket.name in self.monitor.names:
-            self.monitor.record_data(self.socket.name)
+        if self.state.socket.name in self.state.monitor.names:
+            self.state.monitor.record_data(self.state.socket.name)
 
     def _on_lost(self, reason: str) -> None:
-        if self.socket.name in self.monitor.names and not self._closed:
-            self.monitor.report_failure(self.socket.name, reason)
+        state = self.state
+        if state.socket.name in state.monitor.names and not state.closed:
+            state.monitor.report_failure(state.socket.name, reason)
 
     def _on_state(self, change: StateChange) -> None:
-        if change.name != self.socket.name or change.new is not ConnectionState.CONNECTED:
+        state = self.state
+        if change.name != state.socket.name or change.new is not ConnectionState.CONNECTED:
             return
-        if self._started and not self._closed:
-            self.counts["reconnects"] += 1
-            self._spawn(self._recover())
+        if state.started and not state.closed:
+            state.counts["reconnects"] += 1
+            state.spawn(self.recovery.recover())
 
     def _on_frame(self, channel: str, data: msgspec.Raw, raw: bytes, ts: int) -> None:
         try:
-            if channel == "l2Book":
-                if self.settings.top_of_book_only:
-                    self._on_book_top(raw, data, ts)
-                else:
-                    self._on_book(msgs.BOOK.decode(data), ts)
-            elif channel == "trades":
-                self._on_trades(msgs.TRADES.decode(data), ts)
-            elif channel == "bbo":
-                bbo = msgs.BBO.decode(data)
-                inst = self.universe.instrument_for_coin(bbo.coin)
-                top = feed.top_of_book(inst, bbo, ts) if inst is not None else None
-                if top is not None:
-                    self._emit(top)
-            elif channel == "allMids":
-                for coin, text in msgs.ALL_MIDS.decode(data).mids.items():
-                    inst = self.universe.instrument_for_coin(coin)
-                    if inst is not None:
-                        self._mids[coin] = feed.mid(inst, text)
-            elif channel == "userFills":
-                self._on_fills(msgs.USER_FILLS.decode(data), ts)
-            elif channel == "orderUpdates":
-                for update in msgs.ORDER_UPDATES.decode(data):
-                    self._on_order_update(update, ts)
-            elif channel == "webData2":
-                self._on_web_data(msgs.WEB_DATA2.decode(data), ts)
+            if channel in Ledger.CHANNELS:
+                self.ledger.on_frame(channel, data, ts)
+            else:
+                self.feed.on_frame(channel, data, raw, ts)
         except (msgspec.DecodeError, msgspec.ValidationError, PrecisionError) as exc:
-            self.counts["decode_errors"] += 1
+            counts = self.state.counts
+            counts["decode_errors"] += 1
             log.warning(
                 "malformed frame",
                 channel=channel,
                 error=describe_error(exc),
-                errors=self.counts["decode_errors"],
+                errors=counts["decode_errors"],
                 frame=raw[:200].decode("utf-8", "replace"),
             )
 
-    def _on_book(self, book: msgs.Book, ts: int) -> None:
-        inst = self.universe.instrument_for_coin(book.coin)
-        if inst is None:
-            return
-        snap = feed.book_snapshot(inst, book, ts)
-        if snap.bids and snap.asks:
-            self._mids[book.coin] = (snap.bids[0][0] + snap.asks[0][0]) // 2
-        self._emit(snap)
+    # --- orders and account actions (Trading) -------------------------------------------
 
-    def _on_book_top(self, raw: bytes, data: msgspec.Raw, ts: int) -> None:
-        coin = feed.frame_coin(raw) or msgs.BOOK.decode(data).coin
-        inst = self.universe.instrument_for_coin(coin)
-        if inst is None:
-            return
-        top = feed.book_top_from_frame(inst, raw, ts)
-        if top is not None:
-            self._mids[coin] = (top.bid_px + top.ask_px) // 2
-            self._emit(top)
+    async def place(self, request: OrderRequest) -> None:
+        await self.trading.place(request)
 
-    def _on_trades(self, rows: list[msgs.WsTrade], ts: int) -> None:
-        if not rows:
-            return
-        inst = self.universe.instrument_for_coin(rows[0].coin)
-        if inst is not None:
-            for trade in feed.trades(inst, rows, ts):
-                self._emit(trade)
+    async def amend(self, request: AmendRequest) -> None:
+        await self.trading.amend(request)
+
+    async def cancel(self, request: CancelRequest) -> None:
+        await self.trading.cancel(request)
+
+    async def update_leverage(self, instrument: Instrument, leverage: int, is_cross: bool) -> None:
+        await self.trading.update_leverage(instrument, leverage, is_cross)
+
+    async def usd_class_transfer(self, amount: Decimal, to_perp: bool) -> None:
+        """Move USDC between the spot and perp balances."""
+        await self.trading.usd_class_transfer(amount, to_perp)
+
+    # --- queries (Queries, Ledger, MarketFeed) --------------------------------------------
+
+    async def open_orders(self) -> list[OrderReport]:
+        return await self.queries.open_orders()
+
+    async def fills_since(self, since_ns: int) -> list[Fill]:
+        return await self.queries.fills_since(since_ns)
+
+    async def balances(self) -> list[BalanceUpdate]:
+        return await self.queries.balances()
+
+    async def positions(self) -> list[PositionUpdate]:
+        return await self.queries.positions()
+
+    def fee_rates(self, instrument: Instrument) -> tuple[str, str] | None:
+        return self.ledger.fee_rates(instrument)
+
+    async def flip_guard(
+        self, instrument: Instrument, side: Side, quantity: int, *, exit: bool
+    ) -> bool:
+        """True when the venue's position allows the order (see `Ledger.flip_problem`)."""
+        return await self.ledger.flip_guard(instrument, side, quantity, exit=exit)
+
+    async def candles(
+        self, instrument: Instrument, interval: str, start_ms: int, end_ms: int
+    ) -> list[Bar]:
+        """History for warm-up (candleSnapshot; the venue keeps the latest 5000 bars)."""
+        return await self.feed.candles(instrument, interval, start_ms, end_ms)
 
     # --- stats --------------------------------------------------------------------------
 
     @property
     def stats(self) -> dict[str, int]:
-        s = self.socket.stats
-        ex = self.executor.stats if self.executor is not None else None
-        waits = self.limiter.stats.waits + self.limiter.stats.backoffs + self.budget.stats.waits
+        state = self.state
+        s = state.socket.stats
+        ex = state.executor.stats if state.executor is not None else None
+        limiter, budget = state.limiter, state.budget
+        waits = limiter.stats.waits + limiter.stats.backoffs + budget.stats.waits
         return {
-            "decode_errors": self.counts["decode_errors"] + s["decode_errors"],
-            "reconnects": self.counts["reconnects"],
+            "decode_errors": state.counts["decode_errors"] + s["decode_errors"],
+            "reconnects": state.counts["reconnects"],
             "rate_limit_waits": waits,
-            "rate_limit_errors": self.limiter.stats.limit_errors,
-            "address_budget_refused": self.budget.refused,
+            "rate_limit_errors": limiter.stats.limit_errors,
+            "address_budget_refused": budget.refused,
             "posts": ex.ws_posts if ex else 0,
             "rest_fallbacks": ex.rest_fallbacks if ex else 0,
             "resends_avoided": ex.resends_avoided if ex else 0,
-            "rest_requests": self.rest.requests,
+            "rest_requests": state.rest.requests,
             "frames": s["frames"],
             "handler_errors": s["handler_errors"],
             "post_timeouts": s["post_timeouts"],
-            "duplicate_fills": self.counts["duplicate_fills"],
-            "snapshot_fills_skipped": self.counts["snapshot_fills_skipped"],
-            "recover_errors": self.counts["recover_errors"],
-            "dead_man_errors": self.counts["dead_man_errors"],
+            "duplicate_fills": state.counts["duplicate_fills"],
+            "snapshot_fills_skipped": state.counts["snapshot_fills_skipped"],
+            "recover_errors": state.counts["recover_errors"],
+            "dead_man_errors": state.counts["dead_man_errors"],
         }

@@ -74,8 +74,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sim.add_argument(
         "--latency-file", type=Path, help="recorded (request, exchange, response) ns rows"
     )
-    sim.add_argument("--maker-fee", type=float, default=0.0, help="fraction; negative is a rebate")
-    sim.add_argument("--taker-fee", type=float, default=0.0, help="fraction")
+    sim.add_argument(
+        "--maker-fee", type=float, default=0.0, help="fraction; negative is a rebate (default 0)"
+    )
+    sim.add_argument("--taker-fee", type=float, default=0.0, help="fraction (default 0)")
     sim.add_argument("--fee-model", default="value", choices=["value", "qty", "flat", "ibkr"])
     sim.add_argument("--fee-in-base", action="store_true", help="buy fees in the base asset")
     sim.add_argument("--venue", default="generic", choices=["generic", "hyperliquid", "kraken"])
@@ -104,7 +106,11 @@ def _markets(args: argparse.Namespace) -> list[EventTable]:
         return [generate(MarketParams(duration_s=args.sim_seconds, seed=args.seed))]
     if not args.data:
         raise _usage("pass --data FILE (or --sim)")
-    return [read_events(p, tick=args.tick, lot=args.lot, symbol=args.symbol) for p in args.data]
+    markets = [read_events(p, tick=args.tick, lot=args.lot, symbol=args.symbol) for p in args.data]
+    for path, market in zip(args.data, markets, strict=True):
+        if len(market.ts_exchange) == 0:  # a run over nothing has no result to give
+            raise _usage(f"{path}: no events: nothing to backtest")
+    return markets
 
 
 def _usage(message: str) -> Exception:

@@ -412,3 +412,15 @@ def test_account_label_picks_a_venue_account(problems: Problems) -> None:
     for bad in ("", "has space", "x" * 33, "under_score", 7, "é"):
         (line,) = _errors(problems, grid_entry(account=bad))
         assert line.startswith("config.json: trading[0].account: expected an account label")
+
+
+def test_huge_exponents_are_refused_without_being_written_out(
+    problems: Problems, load: Load
+) -> None:
+    """A Decimal keeps any exponent: "1e-99999999" written out is 100 MB. Magnitudes beyond
+    1e±30 are refused, and the message shows the value in exponent form."""
+    for key, value in (("qty", "1e999999"), ("qty", "1e-99999999"), ("sell_mult", "1e-99999999")):
+        (line,) = _errors(problems, grid_entry(**{key: value}))
+        assert line.startswith(f"config.json: trading[0].{key}: out of range"), line
+        assert len(line) < 200
+    assert _one(load, grid_entry(qty="1e-5")).qty == Decimal("0.00001")  # within range

@@ -164,3 +164,34 @@ async def test_the_router_dispatches_inline_only_for_venues_that_allow_it() -> N
         await asyncio.sleep(0.01)
         assert strategy.calls == ["start", ("book", 100)]
         await stop(runner, task)
+
+
+class RefusedOnce(Recorder):
+    """Its first `on_book` sends an order the OMS refuses locally (size 0)."""
+
+    def on_book(self, ctx: Context) -> None:
+        super().on_book(ctx)
+        if len(self.calls) == 2:
+            from falconet.core.enums import Side
+
+            ctx.submit(Side.BUY, 600000, 0)
+
+
+async def test_a_local_refusal_reaches_the_strategy_before_the_next_inline_book() -> None:
+    """The OMS answers a refusal after the callback returns (call_soon); a book that
+    arrives before that answer is delivered (frames already buffered in the socket) must
+    wait for it, not overtake it inline."""
+    strategy = RefusedOnce()
+    runner, market, task = await started(strategy)
+    runner.ctx.owner.deliver = runner.push  # as the engine wires it
+    market.apply(book(100))
+    runner.book_updated()  # inline: on_book sends the refused order
+    market.apply(book(101))
+    runner.book_updated()  # the refusal is not delivered yet: queued behind it
+    assert strategy.calls[:2] == ["start", ("book", 100)] and len(strategy.calls) == 2
+    await asyncio.sleep(0.01)
+    assert [c[0] if isinstance(c, tuple) else c for c in strategy.calls] == [
+        "start", "book", "order", "book",
+    ]  # fmt: skip
+    assert strategy.calls[-1] == ("book", 101)
+    await stop(runner, task)

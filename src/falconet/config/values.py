@@ -21,6 +21,9 @@ from falconet.observe.redact import redact
 T = TypeVar("T")
 Parser = Callable[[object, Location], T]
 
+# No setting is meaningful beyond this many powers of ten either way, and a value that is
+# would cost memory and time to write out (a Decimal keeps any exponent).
+MAX_MAGNITUDE = 30
 _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _MAX_SHOWN = 40
 
@@ -45,7 +48,9 @@ def describe(raw: object) -> str:
             text = text[: _MAX_SHOWN - 3] + "..."
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(raw, Decimal):
-        plain = format(raw, "f") if raw.is_finite() else str(raw)
+        # never expand a huge exponent: "1e-99999999" written out is 100 MB
+        small = raw.is_finite() and abs(raw.adjusted()) <= MAX_MAGNITUDE
+        plain = format(raw, "f") if small else str(raw)
         return plain if len(plain) <= _MAX_SHOWN else str(raw)
     if isinstance(raw, int | float):
         plain = repr(raw)
@@ -111,6 +116,11 @@ def _check_bounds(
         or (le is not None and not value <= le)
     ):
         raise InvalidValueError(f"must be {_bounds_text(gt, ge, lt, le)}, got {describe(value)}")
+    if value and abs(value.adjusted()) > MAX_MAGNITUDE:
+        raise InvalidValueError(
+            f"out of range: a magnitude between 1e-{MAX_MAGNITUDE} and "
+            f"1e{MAX_MAGNITUDE} is expected, got {describe(value)}"
+        )
 
 
 def _dec(value: str | int | None) -> Decimal | None:

@@ -148,9 +148,11 @@ class Engine:
         for account, client in self.clients.items():
             oms = OrderManager(client, self._ids, fills=FillGate())
             balances = Account()
-            router = Router(account, oms, balances, inline_books=client.capabilities.inline_books)
-            client.set_sink(router)
             data = self.data_clients.get(account, client)
+            # books may be taken inline only if the client that emits them allows it
+            inline = _inline_books(client) and _inline_books(data)
+            router = Router(account, oms, balances, inline_books=inline)
+            client.set_sink(router)
             if data is not client:
                 data.set_sink(router)  # its books and trades update the same markets
             oms.observers.append(self._observe)
@@ -580,6 +582,11 @@ def _client_collector(venue: str, client: VenueClient) -> Callable[[], list[Samp
         return [] if stats is None else counters_from(stats, "falconet_venue", venue=venue)
 
     return collect
+
+
+def _inline_books(client: VenueClient) -> bool:
+    capabilities = getattr(client, "capabilities", None)  # a data-only client may have none
+    return bool(getattr(capabilities, "inline_books", False))
 
 
 def _wants_shutdown(slot: Slot) -> bool:

@@ -75,6 +75,9 @@ class Owner:
     instrument: Instrument
     deliver: Deliver
     one_inflight_per_side: bool = False
+    # local answers scheduled but not delivered yet: its runner must not take a book
+    # inline before them (an event before a book reaches the strategy first)
+    undelivered: int = 0
 
 
 @dataclass
@@ -379,7 +382,13 @@ class OrderManager:
 
     def _later(self, owner: Owner, event: OrderEvent) -> None:
         """Answer a refused request after the strategy's callback returns, like a venue."""
-        asyncio.get_running_loop().call_soon(owner.deliver, event)
+        owner.undelivered += 1
+
+        def deliver() -> None:
+            owner.undelivered -= 1
+            owner.deliver(event)
+
+        asyncio.get_running_loop().call_soon(deliver)
 
     async def drain(self) -> None:
         """Wait for every request in flight to be handed to the venue."""

@@ -199,6 +199,7 @@ class Runner:
             and _Callbacks.depth == 0
             and self.started.is_set()
             and self.inbox.empty()
+            and self.ctx.owner.undelivered == 0
         )
 
     def _mark_dirty(self) -> None:

@@ -25,6 +25,7 @@ from falconet.emulators.hyperliquid.accounts import (
     apply_spot_fill,
     margin_summary,
 )
+from falconet.emulators.hyperliquid.candles import candle_rows
 from falconet.emulators.hyperliquid.market import Coin, CoinMarket, replayed_coin
 from falconet.emulators.hyperliquid.nonce_book import NonceBook
 from falconet.emulators.hyperliquid.numbers import parse, valid_price, valid_size, wire
@@ -755,30 +756,9 @@ class EmulatedVenue:
 
     def candles(self, req: dict[str, Any], minutes: range | None = None) -> list[dict[str, Any]]:
         coin, interval = str(req["coin"]), str(req["interval"])
-        step = INTERVALS_MS[interval]
         start, end = int(req["startTime"]), int(req.get("endTime") or self.wall_ms())
         market = self.markets[coin]
-        buckets: dict[int, list[Any]] = {}
-        keys = sorted(market.candles) if minutes is None else minutes
-        for minute in keys:
-            c = market.candles.get(minute)
-            if c is None:
-                continue
-            t = minute - minute % step
-            if t + step <= start or t > end:
-                continue
-            b = buckets.get(t)
-            if b is None:
-                buckets[t] = [c.o, c.h, c.low, c.c, c.v, c.n]
-            else:
-                b[1], b[2], b[3] = max(b[1], c.h), min(b[2], c.low), c.c
-                b[4] += c.v
-                b[5] += c.n
-        return [
-            {"t": t, "T": t + step - 1, "s": coin, "i": interval, "o": wire(b[0]),
-             "c": wire(b[3]), "h": wire(b[1]), "l": wire(b[2]), "v": wire(b[4]), "n": b[5]}
-            for t, b in sorted(buckets.items())
-        ][-5000:]  # fmt: skip
+        return candle_rows(market, coin, interval, INTERVALS_MS[interval], start, end, minutes)
 
     def user_fills(self, user: str) -> list[dict[str, Any]]:
         acct = self.accounts.get(user)

@@ -81,6 +81,7 @@ async def test_orders_past_the_address_budget_are_refused_by_the_engine(
                 await until(lambda: len(record.outcome) == 8, 30, "all eight answered")
                 oms = engine.venues["hyperliquid"].oms
                 resting = emu.open_orders(wallet.address.lower())
+                backoffs = engine.clients["hyperliquid"].limiter.stats.backoffs  # type: ignore[attr-defined]
             finally:
                 await engine.stop()
     finally:
@@ -88,6 +89,8 @@ async def test_orders_past_the_address_budget_are_refused_by_the_engine(
     outcomes = [record.outcome[cid] for cid, *_ in record.sent]
     assert outcomes[:5] == ["accepted"] * 5 and len(resting) == 5
     # the 6th is the one request the venue allows past the cap every 10 s (our count
-    # lets it go; this emulator refuses it); the 7th and 8th never leave the engine
+    # lets it go; this emulator refuses it, and the budget learns it is spent); the 7th
+    # and 8th never leave the engine
     assert outcomes[5:] == ["rate_limit/"] * 3
     assert oms.stats.venue_rate_refused == 2
+    assert backoffs == 0  # the venue's refusal ended the 6th at once: no retry in a second

@@ -44,7 +44,8 @@ class Knobs:
     late_apply: bool = False  # a swallowed post is acted on right after the next orderStatus
     inner_error: str | None = None  # the next order gets {"error": ...} inside "ok"
     http_429: int = 0  # the next N HTTP requests are refused with 429
-    action_rate_limited: int = 0  # the next N actions get the venue's rate-limit refusal
+    action_rate_limited: int = 0  # the next N actions get a rate-limit refusal
+    address_budget_spent: int = 0  # the next N actions: the per-address budget is spent
     post_errors: int = 0  # the next N action posts are answered {"type":"error"} (429 text)
     ack_subscriptions: bool = True
     answer_pings: bool = True
@@ -212,7 +213,11 @@ class FakeHyperliquid:
     def act(self, body: dict[str, Any]) -> dict[str, Any]:
         if self.knobs.action_rate_limited > 0:
             self.knobs.action_rate_limited -= 1
-            return {"status": "err", "response": "Too many cumulative requests sent"}
+            return {"status": "err", "response": "Rate limited: too many requests"}
+        if self.knobs.address_budget_spent > 0:
+            self.knobs.address_budget_spent -= 1
+            text = "Too many cumulative requests sent (10001 > 10000) for cumulative volume"
+            return {"status": "err", "response": text}
         nonce = int(body["nonce"])
         if nonce in self.nonces:
             return {"status": "err", "response": "Invalid nonce: duplicate nonce"}

@@ -10,6 +10,7 @@ from typing import TypeVar
 import pytest
 
 from falconet.core.enums import Liquidity, OrderType, Side, TimeInForce
+from falconet.core.errors import ErrorKind
 from falconet.core.events import (
     BalanceUpdate,
     BookSnapshot,
@@ -325,6 +326,26 @@ async def test_rate_limited_action_is_waited_out_and_resigned(
     await venue.place(buy(venue, 42))
     assert len(slept) == 2 and len(of(events, OrderAccepted)) == 2
     assert venue.stats["rate_limit_errors"] == 2
+
+
+async def test_an_address_budget_refusal_ends_the_order_without_retries(
+    fake: FakeHyperliquid, make_venue: MakeVenue
+) -> None:
+    """The venue allows one request per 10 s once the address budget is spent: retrying in
+    a second is refused too. The order is rejected as RATE_LIMIT at once and the budget
+    learns it is spent (the engine's OMS then refuses until 10 s have passed)."""
+    venue, events = await make_venue()
+    slept: list[float] = []
+
+    async def fast_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    venue.limiter._sleep = fast_sleep
+    fake.knobs.address_budget_spent = 1
+    await venue.place(buy(venue, 41))
+    [rejected] = of(events, OrderRejected)
+    assert rejected.kind is ErrorKind.RATE_LIMIT and slept == []
+    assert venue.budget.try_spend() is not None  # spent: the next one waits its 10 s
 
 
 async def test_ping_and_missing_pong(fake: FakeHyperliquid, make_venue: MakeVenue) -> None:

@@ -150,6 +150,13 @@ class Executor:
             try:
                 return await self._submit_once(action, batch_len, cancel, check_cloids, attempt)
             except RateLimitError as exc:
+                if _address_budget_spent(exc) and not attempt.unanswered:
+                    # the venue allows one request per 10 s from here: a retry in a second
+                    # is refused too; the budget learns it is spent and the order ends
+                    self.budget.spent_at_venue()
+                    raise OrderRejectedError(
+                        str(exc), kind=ErrorKind.RATE_LIMIT, venue=VENUE
+                    ) from exc
                 if tries > RATE_LIMIT_RETRIES:
                     if attempt.unanswered:
                         raise OutcomeUnknownError(
@@ -267,6 +274,11 @@ def status_from_order(update: msgs.OrderUpdate) -> dict[str, Any]:
     if status.endswith("Rejected") or status == "rejected":
         return {"error": status}
     return {"canceled": {"oid": o.oid, "status": status}}
+
+
+def _address_budget_spent(exc: RateLimitError) -> bool:
+    """The per-address budget (not the IP weight) refused the action."""
+    return "too many cumulative requests" in str(exc).lower()
 
 
 def parse_statuses(raw: bytes) -> list[Any]:

@@ -174,6 +174,12 @@ class AddressBudget:
             f"{ADDRESS_LIMITED_INTERVAL_S:g} s until more volume trades"
         )
 
+    def spent_at_venue(self) -> None:
+        """The venue refused an action for the address budget: it is spent, and the one
+        request per 10 s was just taken (whatever our own count said)."""
+        self.used = max(self.used, self.cap)
+        self._last_limited = self._clock()
+
     def charge(self, n: int = 1, *, cancel: bool = False) -> None:
         """Count requests that go whatever the budget says (cancels, the kill switch, the
         adapter's own actions and retries): the venue counts them too."""

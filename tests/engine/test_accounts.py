@@ -174,3 +174,12 @@ def test_a_labelled_account_without_its_own_url_is_warned_about() -> None:
     )
     [warning] = [w for w in config_warnings(cfg, env) if "BASE_URL_B" in w]
     assert warning.startswith("HYPERLIQUID_BASE_URL is set but HYPERLIQUID_BASE_URL_B is not")
+
+
+def test_config_check_rows_name_a_labelled_account() -> None:
+    from falconet.config.report import RunLine
+    from falconet.config.secrets import EnvSettings
+
+    cfg = config({"trading": [MM, {**MM, "account": "b"}]})
+    rows = [RunLine.of(i, e, EnvSettings()) for i, e in enumerate(cfg.trading)]
+    assert [r.exchange for r in rows] == ["hyperliquid", "hyperliquid:B"]

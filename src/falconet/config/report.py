@@ -200,7 +200,8 @@ class RunLine:
         return cls(
             index,
             entry.symbol,
-            entry.exchange.value,
+            # the account too, when it is a labelled one: two rows may differ only by it
+            entry.exchange.value + (f":{entry.account}" if entry.account else ""),
             entry.strategy.value,
             format(entry.qty, "f"),
             interval,

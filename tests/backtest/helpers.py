@@ -33,6 +33,12 @@ def market(books: Sequence[tuple[int, int, int]], symbol: str = "TEST") -> Event
         rows.append((ms, EventKind.CLEAR, 0, 0, 0))
         rows.append((ms, EventKind.SNAPSHOT, 1, bid, 50))
         rows.append((ms, EventKind.SNAPSHOT, -1, ask, 50))
+    return table(rows, symbol)
+
+
+def table(rows: Sequence[tuple[int, int, int, int, int]], symbol: str = "TEST") -> EventTable:
+    """Events from (ms, kind, side, price cents, qty) rows, received 1 ms after they
+    happened."""
     ts = np.array([T0 + r[0] * MS for r in rows], dtype=np.int64)
     return EventTable(
         ts_exchange=ts,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,7 +20,7 @@ from falconet.engine.market import Account, MarketState
 from falconet.engine.oms import OrderManager, Owner
 from falconet.engine.runner import Runner
 from falconet.strategies.api import Context, Fees, Strategy, Wakeup
-from tests.backtest.helpers import MS, T0, config, instrument
+from tests.backtest.helpers import config, table
 from tests.engine.fakes import BTC, FakeVenue
 
 S = 1_000_000_000
@@ -178,18 +177,7 @@ def deep_market() -> EventTable:
     for k in range(1, 11):
         rows.append((k * 1000, EventKind.DEPTH, 1, 9998, 50 + k))
     rows.append((12_000, EventKind.DEPTH, 1, 10001, 5))
-    ts = np.array([T0 + r[0] * MS for r in rows], dtype=np.int64)
-    return EventTable(
-        ts_exchange=ts,
-        ts_local=ts + MS,
-        kind=np.array([r[1] for r in rows], dtype=np.int8),
-        side=np.array([r[2] for r in rows], dtype=np.int8),
-        price=np.array([r[3] for r in rows], dtype=np.int64),
-        qty=np.array([r[4] for r in rows], dtype=np.int64),
-        order_id=np.zeros(len(rows), dtype=np.int64),
-        seq=np.zeros(len(rows), dtype=np.int64),
-        instrument=instrument(),
-    )
+    return table(rows)
 
 
 def test_backtest_book_depth_and_mid_bars() -> None:

@@ -331,16 +331,8 @@ async def test_in_a_runner_events_are_judged_in_their_order_not_by_the_latest_st
     from falconet.engine.runner import Runner
     from falconet.strategies.api import LinkedFill
 
-    _, venue, store = make()
-    oms = OrderManager(venue, ClientIdFactory(1_700_000_000_000))
-    market = MarketState(PERP)
-    market.apply(
-        BookSnapshot(ts_exchange=1, ts_local=1, instrument_id=PERP.id,
-                     bids=[(PERP.price("25.1"), PERP.size("100"))],
-                     asks=[(PERP.price("25.2"), PERP.size("100"))])
-    )  # fmt: skip
-    owner = Owner(KEY, StrategyCode.HEDGE, PERP, lambda e: None)
-    ctx = LiveContext(owner, oms, market, Account(), SimClock(5), None, _no_op)
+    hedge, venue, store = make()  # its context and OMS, run by a real runner
+    oms, ctx, owner = hedge.oms, hedge.ctx, hedge.ctx.owner
     runner = Runner(
         KEY, lambda: HedgeStrategy(SPOT, PERP), ctx, save_state=store.put, load_state=store.get
     )
